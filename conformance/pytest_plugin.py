@@ -1,0 +1,3 @@
+"""The pytest plugin of the conformance suite (options and recording items grow here)."""
+
+from __future__ import annotations

@@ -31,6 +31,7 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.filter import Filter, parse_filter
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -54,6 +55,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ExpiredCursor",
+    "Filter",
     "Forbidden",
     "InvalidCount",
     "InvalidCursor",
@@ -80,4 +82,5 @@ __all__ = [
     "Unauthorized",
     "Uniqueness",
     "__version__",
+    "parse_filter",
 ]

@@ -1,4 +1,4 @@
-"""Store factories for the contract tests: memory, SQLite (temp file) and PostgreSQL (own schema)."""
+"""Store factories for the contract tests: memory, SQLite (temp file), PostgreSQL (own schema)."""
 
 from __future__ import annotations
 

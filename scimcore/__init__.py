@@ -41,6 +41,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.store import MemoryStore
 
 __version__ = "0.1.0"
 
@@ -62,6 +63,7 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",

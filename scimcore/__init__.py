@@ -42,6 +42,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.store import MemoryStore
 
 __version__ = "0.1.0"
 
@@ -64,6 +65,7 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",

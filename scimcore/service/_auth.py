@@ -38,7 +38,7 @@ class Authenticator(Protocol):
 
 
 def hash_token(token: str) -> str:
-    """The stored form of a bearer token: hex SHA-256 (tokens are long random strings, not passwords)."""
+    """The stored form of a bearer token: hex SHA-256 (tokens are long random strings)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 

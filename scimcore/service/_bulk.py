@@ -51,7 +51,9 @@ def processing_order(
     dependencies here; they fail when the operation runs.
     """
     defined = {b: i for i, b in enumerate(bulk_ids) if b is not None}
-    deps = [{defined[r] for r in rs if r in defined and defined[r] != i} for i, rs in enumerate(refs)]
+    deps = [
+        {defined[r] for r in rs if r in defined and defined[r] != i} for i, rs in enumerate(refs)
+    ]
     self_ref = {i for i, rs in enumerate(refs) if bulk_ids[i] is not None and bulk_ids[i] in rs}
     done: set[int] = set()
     order: list[int] = []

@@ -47,15 +47,19 @@ def changed_attributes(
         a, b = before.get(key), after.get(key)
         if a == b:
             continue
-        if key.lower().startswith("urn:") and isinstance(a or {}, Mapping) and isinstance(
-            b or {}, Mapping
+        if (
+            key.lower().startswith("urn:")
+            and isinstance(a or {}, Mapping)
+            and isinstance(b or {}, Mapping)
         ):
             sub_a: Mapping[str, Any] = a or {}
             sub_b: Mapping[str, Any] = b or {}
             for sub in sorted(set(sub_a) | set(sub_b), key=str.lower):
                 if sub_a.get(sub) != sub_b.get(sub):
                     path = f"{key}:{sub}"
-                    out[path] = _entry(path, sub_a.get(sub), sub_b.get(sub), resource_type, registry)
+                    out[path] = _entry(
+                        path, sub_a.get(sub), sub_b.get(sub), resource_type, registry
+                    )
             continue
         out[key] = _entry(key, a, b, resource_type, registry)
     return out

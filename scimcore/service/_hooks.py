@@ -26,7 +26,7 @@ WriteAction = Literal["create", "replace", "patch", "delete"]
 
 @attrs.frozen(slots=True)
 class RequestContext:
-    """Who sent a request: token name, User-Agent, client IP, the IdP guessed from them, and when."""
+    """Who sent a request (token name, User-Agent, client IP, the IdP guessed) and when."""
 
     time: datetime
     token_name: str | None = None
@@ -88,7 +88,9 @@ class AuditSink(Protocol):
     def __call__(self, record: AuditRecord, /) -> None: ...
 
 
-def guess_idp(user_agent: str | None, headers: Mapping[str, str], token_name: str | None) -> str | None:
+def guess_idp(
+    user_agent: str | None, headers: Mapping[str, str], token_name: str | None
+) -> str | None:
     """Name the identity provider behind a request from its fingerprints, else the token's name."""
     ua = (user_agent or "").lower()
     if "adscimversion" in headers or "azure" in ua or "microsoft" in ua:

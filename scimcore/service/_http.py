@@ -23,6 +23,10 @@ def _lower_headers(headers: Mapping[str, str] | Iterable[tuple[str, str]]) -> Ma
     return out
 
 
+def _upper(method: str) -> str:
+    return method.upper()
+
+
 def _query_dict(query: Mapping[str, str] | str) -> Mapping[str, str]:
     if isinstance(query, str):
         return dict(parse_qsl(query.lstrip("?"), keep_blank_values=True))
@@ -39,7 +43,7 @@ class ScimRequest:
     peer's IP address when known.
     """
 
-    method: str = attrs.field(converter=str.upper)
+    method: str = attrs.field(converter=_upper)
     path: str
     query: Mapping[str, str] = attrs.field(factory=dict, converter=_query_dict)
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_lower_headers)

@@ -7,10 +7,9 @@ update (the store checks it inside the write).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 import attrs
 
@@ -23,9 +22,6 @@ from scimcore.service._hooks import RequestContext, WriteAction, WriteEvent
 from scimcore.service._http import etag_for, parse_etags
 from scimcore.service._listing import ListParams, list_response
 from scimcore.store import Query, Store, Stored, Transaction
-
-_ALL = 1_000_000
-"""A count large enough to mean 'every match' for internal searches."""
 
 
 def timestamp(moment: datetime) -> str:
@@ -54,12 +50,9 @@ class Outcome:
     location: str | None = None
 
 
-def _quote(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def _wants(name: str, attributes: Sequence[str] | None, excluded: Sequence[str] | None) -> bool:
     """Whether a projection could return attribute ``name`` (a cheap, conservative test)."""
+
     def hits(items: Sequence[str]) -> bool:
         low = name.lower()
         return any(i.lower().rsplit(":", 1)[-1].split(".", 1)[0] == low for i in items)
@@ -141,34 +134,25 @@ class ResourceEngine:
             for r in full
         ]
 
-    def _groups_of(self, tx: Transaction, user_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    def _groups_of(
+        self, tx: Transaction, user_ids: Sequence[str]
+    ) -> dict[str, list[dict[str, Any]]]:
         """The groups each user is a direct member of, from the groups' ``members``."""
         assert self._group_rt is not None
         out: dict[str, list[dict[str, Any]]] = {}
-        wanted = set(user_ids)
-        for group in self._groups_containing(tx, user_ids):
-            gid = str(group.resource["id"])
-            for member in group.resource.get("members") or ():
-                value = member.get("value") if isinstance(member, Mapping) else None
-                if value in wanted:
-                    entry: dict[str, Any] = {
-                        "value": gid,
-                        "$ref": self.location(self._group_rt, gid),
-                        "type": "direct",
-                    }
-                    display = group.resource.get("displayName")
-                    if isinstance(display, str):
-                        entry["display"] = display
-                    out.setdefault(str(value), []).append(entry)
+        for uid in user_ids:
+            for group in tx.groups_with_member(uid):
+                gid = group.id
+                entry: dict[str, Any] = {
+                    "value": gid,
+                    "$ref": self.location(self._group_rt, gid),
+                    "type": "direct",
+                }
+                display = group.resource.get("displayName")
+                if isinstance(display, str):
+                    entry["display"] = display
+                out.setdefault(uid, []).append(entry)
         return out
-
-    def _groups_containing(self, tx: Transaction, member_ids: Sequence[str]) -> list[Stored]:
-        if self._group_rt is None or not member_ids:
-            return []
-        text = " or ".join(f"members.value eq {_quote(m)}" for m in member_ids)
-        flt = _deps.parse_filter(text, registry=self.config.registry)
-        page = tx.search(self._group_rt.name, Query(filter=flt, start_index=1, count=_ALL))
-        return list(page.resources)
 
     # -- reads ----------------------------------------------------------------------------------
 
@@ -213,7 +197,7 @@ class ResourceEngine:
         query = Query(
             filter=flt,
             sort_by=params.sort_by,
-            sort_order=params.sort_order,
+            sort_order=_order(params.sort_order),
             start_index=params.start_index,
             count=params.count,
             cursor=params.cursor,
@@ -222,7 +206,7 @@ class ResourceEngine:
         with self.store.transaction() as tx:
             page = tx.search(rt.name, query)
             resources = self.render(
-                tx, rt, list(page.resources), params.attributes, params.excluded_attributes
+                tx, rt, _as_stored(page.resources), params.attributes, params.excluded_attributes
             )
         return list_response(
             resources,
@@ -249,7 +233,7 @@ class ResourceEngine:
                 query = Query(
                     filter=flt,
                     sort_by=params.sort_by,
-                    sort_order=params.sort_order,
+                    sort_order=_order(params.sort_order),
                     start_index=1,
                     count=max(0, stop - len(matched)) if len(matched) < stop else 0,
                 )
@@ -258,7 +242,10 @@ class ResourceEngine:
                 if page.resources:
                     matched.extend(
                         self.render(
-                            tx, rt, list(page.resources), params.attributes,
+                            tx,
+                            rt,
+                            _as_stored(page.resources),
+                            params.attributes,
                             params.excluded_attributes,
                         )
                     )
@@ -268,8 +255,14 @@ class ResourceEngine:
     # -- writes ---------------------------------------------------------------------------------
 
     def create(
-        self, rt: ResourceType, data: Mapping[str, Any], ctx: RequestContext, trace: Trace,
-        *, attributes: Sequence[str] | None = None, excluded: Sequence[str] | None = None,
+        self,
+        rt: ResourceType,
+        data: Mapping[str, Any],
+        ctx: RequestContext,
+        trace: Trace,
+        *,
+        attributes: Sequence[str] | None = None,
+        excluded: Sequence[str] | None = None,
     ) -> Outcome:
         """POST: validate, assign id and meta, run the hooks, store; 201 with Location."""
         trace.action, trace.resource_type = "create", rt.name
@@ -296,9 +289,16 @@ class ResourceEngine:
         return Outcome(status=201, body=body, etag=etag_for(stored.version), location=loc)
 
     def replace(
-        self, rt: ResourceType, rid: str, data: Mapping[str, Any], ctx: RequestContext,
-        trace: Trace, *, if_match: str | None = None,
-        attributes: Sequence[str] | None = None, excluded: Sequence[str] | None = None,
+        self,
+        rt: ResourceType,
+        rid: str,
+        data: Mapping[str, Any],
+        ctx: RequestContext,
+        trace: Trace,
+        *,
+        if_match: str | None = None,
+        attributes: Sequence[str] | None = None,
+        excluded: Sequence[str] | None = None,
     ) -> Outcome:
         """PUT: replace every writable attribute; never creates."""
         trace.action, trace.resource_type, trace.resource_id = "replace", rt.name, rid
@@ -327,9 +327,16 @@ class ResourceEngine:
         )
 
     def patch(
-        self, rt: ResourceType, rid: str, request: Mapping[str, Any], ctx: RequestContext,
-        trace: Trace, *, if_match: str | None = None,
-        attributes: Sequence[str] | None = None, excluded: Sequence[str] | None = None,
+        self,
+        rt: ResourceType,
+        rid: str,
+        request: Mapping[str, Any],
+        ctx: RequestContext,
+        trace: Trace,
+        *,
+        if_match: str | None = None,
+        attributes: Sequence[str] | None = None,
+        excluded: Sequence[str] | None = None,
     ) -> Outcome:
         """PATCH: apply the operations atomically; 200 with the resource, or 204 if configured."""
         trace.action, trace.resource_type, trace.resource_id = "patch", rt.name, rid
@@ -369,8 +376,13 @@ class ResourceEngine:
         return Outcome(status=200, body=body, etag=etag, location=self.location(rt, rid))
 
     def delete(
-        self, rt: ResourceType, rid: str, ctx: RequestContext, trace: Trace,
-        *, if_match: str | None = None,
+        self,
+        rt: ResourceType,
+        rid: str,
+        ctx: RequestContext,
+        trace: Trace,
+        *,
+        if_match: str | None = None,
     ) -> Outcome:
         """DELETE: 204; a deleted user or group also leaves every group it was a member of.
 
@@ -395,8 +407,8 @@ class ResourceEngine:
             trace.changes = changed_attributes(
                 old.resource, None, resource_type=rt, registry=self.config.registry
             )
-            if rt is self._user_rt or rt is self._group_rt:
-                self._drop_member(tx, rid)
+            if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
+                tx.remove_member(rid, last_modified=timestamp(self.clock()))
         return Outcome(status=204)
 
     # -- helpers --------------------------------------------------------------------------------
@@ -428,22 +440,6 @@ class ResourceEngine:
             out.pop("groups", None)
         return out
 
-    def _drop_member(self, tx: Transaction, member_id: str) -> None:
-        assert self._group_rt is not None
-        for group in self._groups_containing(tx, [member_id]):
-            res = dict(group.resource)
-            res["members"] = [
-                m for m in res.get("members") or () if not (
-                    isinstance(m, Mapping) and m.get("value") == member_id
-                )
-            ]
-            if not res["members"]:
-                del res["members"]
-            meta = dict(res.get("meta") or {})
-            meta["lastModified"] = timestamp(self.clock())
-            res["meta"] = meta
-            tx.replace(self._group_rt.name, str(res["id"]), res, expected_version=group.version)
-
     def _check_group(
         self,
         tx: Transaction,
@@ -452,32 +448,28 @@ class ResourceEngine:
         new: dict[str, Any],
         old: Mapping[str, Any] | None,
     ) -> None:
-        """Group rules: members must exist (type and $ref filled in), displayName unique if asked."""
+        """Group rules: members exist (type and $ref filled in); displayName unique if asked."""
         if rt is not self._group_rt:
             return
         if self.config.group_display_name_unique and isinstance(new.get("displayName"), str):
             name = new["displayName"]
-            if old is None or str(old.get("displayName", "")).lower() != name.lower():
-                flt = _deps.parse_filter(
-                    f"displayName eq {_quote(name)}", registry=self.config.registry
-                )
-                page = tx.search(rt.name, Query(filter=flt, start_index=1, count=2))
-                if any(str(s.resource.get("id")) != rid for s in page.resources):
-                    raise Uniqueness(f"a group with displayName {name!r} already exists")
+            renamed = old is None or str(old.get("displayName", "")).lower() != name.lower()
+            if renamed and any(s.id != rid for s in tx.find_by(rt.name, "displayName", name)):
+                raise Uniqueness(f"a group with displayName {name!r} already exists")
         members = new.get("members")
         if not members:
             return
         known = {
-            m.get("value"): m
-            for m in (old or {}).get("members") or ()
-            if isinstance(m, Mapping)
+            m.get("value"): m for m in (old or {}).get("members") or () if isinstance(m, Mapping)
         }
         seen: set[str] = set()
         kept: list[dict[str, Any]] = []
         for i, member in enumerate(members):
             value = member.get("value") if isinstance(member, Mapping) else None
             if not isinstance(value, str) or not value:
-                raise InvalidValue("each member needs a string 'value'", path=["members", i, "value"])
+                raise InvalidValue(
+                    "each member needs a string 'value'", path=["members", i, "value"]
+                )
             if value in seen:
                 continue  # idempotent: IdPs re-send members they already added
             seen.add(value)
@@ -512,6 +504,21 @@ class ResourceEngine:
             f"member {value!r} is neither a User nor a Group on this server",
             path=["members", index, "value"],
         )
+
+
+def _as_stored(resources: Iterable[dict[str, Any]]) -> list[Stored]:
+    """Search results carry their version in ``meta.version`` (``W/"3"``)."""
+    out = []
+    for res in resources:
+        meta = res.get("meta")
+        tag = meta.get("version") if isinstance(meta, Mapping) else None
+        digits = "".join(c for c in str(tag or "") if c.isdigit())
+        out.append(Stored(res, int(digits) if digits else 0))
+    return out
+
+
+def _order(sort_order: str | None) -> Literal["ascending", "descending"]:
+    return "descending" if sort_order == "descending" else "ascending"
 
 
 def _check_if_match(if_match: str | None, version: int) -> None:

@@ -157,12 +157,11 @@ class ScimService:
         if self._buckets is not None:
             key = call.ctx.token_name or call.ctx.client_ip or "-"
             self._buckets.take(key, call.ctx.time.timestamp())
-        limit = (
-            self.config.bulk_max_payload_bytes if head == "bulk" else self.config.max_body_bytes
-        )
+        limit = self.config.bulk_max_payload_bytes if head == "bulk" else self.config.max_body_bytes
         if len(request.body) > limit:
             raise PayloadTooLarge(
-                f"the request body is {len(request.body)} bytes; this server accepts at most {limit}"
+                f"the request body is {len(request.body)} bytes; "
+                f"this server accepts at most {limit}"
             )
         if head in _DISCOVERY:
             return self._discovery(call, segments)
@@ -192,7 +191,10 @@ class ScimService:
                 return self._json(call, 200, self._engine.list(rt, params, trace))
             data = _deps.loads(request.body)
             outcome = self._engine.create(
-                rt, data, call.ctx, trace,
+                rt,
+                data,
+                call.ctx,
+                trace,
                 attributes=call.param_list("attributes"),
                 excluded=call.param_list("excludedAttributes"),
             )
@@ -212,18 +214,34 @@ class ScimService:
         if_match = request.header("if-match")
         if method == "GET":
             outcome = self._engine.read(
-                rt, rid, trace, attributes=attributes, excluded=excluded,
+                rt,
+                rid,
+                trace,
+                attributes=attributes,
+                excluded=excluded,
                 if_none_match=request.header("if-none-match"),
             )
         elif method == "PUT":
             outcome = self._engine.replace(
-                rt, rid, _deps.loads(request.body), call.ctx, trace, if_match=if_match,
-                attributes=attributes, excluded=excluded,
+                rt,
+                rid,
+                _deps.loads(request.body),
+                call.ctx,
+                trace,
+                if_match=if_match,
+                attributes=attributes,
+                excluded=excluded,
             )
         elif method == "PATCH":
             outcome = self._engine.patch(
-                rt, rid, _deps.loads(request.body), call.ctx, trace, if_match=if_match,
-                attributes=attributes, excluded=excluded,
+                rt,
+                rid,
+                _deps.loads(request.body),
+                call.ctx,
+                trace,
+                if_match=if_match,
+                attributes=attributes,
+                excluded=excluded,
             )
         else:
             outcome = self._engine.delete(rt, rid, call.ctx, trace, if_match=if_match)
@@ -364,7 +382,9 @@ class ScimService:
             outcome = self._engine.create(rt, data, call.ctx, trace)
         else:
             if len(segments) != 2:
-                raise InvalidSyntax(f"a bulk {method}'s path names a resource, such as /Users/{{id}}")
+                raise InvalidSyntax(
+                    f"a bulk {method}'s path names a resource, such as /Users/{{id}}"
+                )
             rid = segments[1]
             if method != "DELETE" and not isinstance(data, Mapping):
                 raise InvalidSyntax(f"a bulk {method} needs a body in 'data'")
@@ -454,9 +474,7 @@ class _MethodNotAllowed(MethodNotAllowed):
 
 def _allow(method: str, allowed: Sequence[str]) -> None:
     if method not in allowed:
-        raise _MethodNotAllowed(
-            f"{method} is not allowed here; use {', '.join(allowed)}", allowed
-        )
+        raise _MethodNotAllowed(f"{method} is not allowed here; use {', '.join(allowed)}", allowed)
 
 
 def _bulk_error(op: Mapping[str, Any], exc: ScimError) -> dict[str, Any]:

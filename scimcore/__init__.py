@@ -31,6 +31,7 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.patch import PatchResult, apply_patch, patch_resource
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -67,6 +68,7 @@ __all__ = [
     "NoTarget",
     "NotFound",
     "NotImplementedFeature",
+    "PatchResult",
     "PayloadTooLarge",
     "PreconditionFailed",
     "ResourceType",
@@ -80,4 +82,6 @@ __all__ = [
     "Unauthorized",
     "Uniqueness",
     "__version__",
+    "apply_patch",
+    "patch_resource",
 ]

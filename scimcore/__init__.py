@@ -41,7 +41,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
-from scimcore.store import MemoryStore
+from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
 
@@ -77,6 +77,7 @@ __all__ = [
     "ScimError",
     "Sensitive",
     "ServerError",
+    "SqliteStore",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
 
-from scimcore.store import MemoryStore, Store
+from scimcore.store import MemoryStore, SqliteStore, Store
 
-BACKENDS = ["memory"]
+BACKENDS = ["memory", "sqlite"]
+
+_counter = itertools.count()
 
 
 @contextmanager
-def make_store(request: pytest.FixtureRequest, **options: Any) -> Iterator[Store]:
-    """A fresh, empty store of the kind named by ``request.param``."""
-    kind = request.param
+def make_store(kind: str, request: pytest.FixtureRequest, **options: Any) -> Iterator[Store]:
+    """A fresh, empty store of the given kind."""
     if kind == "memory":
         yield MemoryStore(**options)
+        return
+    if kind == "sqlite":
+        tmp = request.getfixturevalue("tmp_path")
+        store = SqliteStore(str(tmp / f"scim-{next(_counter)}.db"), **options)
+        try:
+            yield store
+        finally:
+            store.close()
         return
     raise AssertionError(f"unknown store kind {kind!r}")

@@ -31,6 +31,7 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.filter import Filter, parse_filter
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -55,6 +56,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ExpiredCursor",
+    "Filter",
     "Forbidden",
     "InvalidCount",
     "InvalidCursor",
@@ -83,4 +85,5 @@ __all__ = [
     "Unauthorized",
     "Uniqueness",
     "__version__",
+    "parse_filter",
 ]

@@ -1,4 +1,4 @@
-"""Concurrency: racing identical creates give one Uniqueness; version-checked writes lose nothing."""
+"""Concurrency: racing identical creates give one Uniqueness; checked writes lose nothing."""
 
 from __future__ import annotations
 

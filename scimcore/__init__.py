@@ -31,6 +31,7 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.filter import Filter, parse_filter
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -41,6 +42,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
 
@@ -54,6 +56,7 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "ExpiredCursor",
+    "Filter",
     "Forbidden",
     "InvalidCount",
     "InvalidCursor",
@@ -62,6 +65,7 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",
@@ -75,9 +79,11 @@ __all__ = [
     "ScimError",
     "Sensitive",
     "ServerError",
+    "SqliteStore",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",
     "Uniqueness",
     "__version__",
+    "parse_filter",
 ]

@@ -94,9 +94,9 @@ def _patch_bodies(rec: Recording) -> list[Any]:
 def test_patch_bodies_carry_the_patchop_schema(recordings: list[Recording]) -> None:
     for rec in recordings:
         for body in _patch_bodies(rec):
-            if rec.idp == "rfc" and (not isinstance(body, dict) or PATCHOP not in body.get(
-                "schemas", []
-            )):
+            if rec.idp == "rfc" and (
+                not isinstance(body, dict) or PATCHOP not in body.get("schemas", [])
+            ):
                 continue  # the RFC suite sends broken PatchOps on purpose
             assert isinstance(body, dict) and body["schemas"] == [PATCHOP], rec.name
             assert body["Operations"], rec.name

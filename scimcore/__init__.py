@@ -31,6 +31,7 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.filter import Filter, parse_filter
 from scimcore.models import (
     EnterpriseUser,
     Group,
@@ -51,6 +52,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
 
@@ -65,6 +67,7 @@ __all__ = [
     "Conflict",
     "EnterpriseUser",
     "ExpiredCursor",
+    "Filter",
     "Forbidden",
     "Group",
     "InvalidCount",
@@ -75,6 +78,7 @@ __all__ = [
     "InvalidValue",
     "InvalidVersion",
     "ListResponse",
+    "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",
@@ -90,12 +94,14 @@ __all__ = [
     "SearchRequest",
     "Sensitive",
     "ServerError",
+    "SqliteStore",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",
     "Uniqueness",
     "User",
     "__version__",
+    "parse_filter",
     "project",
     "validate_resource",
 ]

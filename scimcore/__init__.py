@@ -31,6 +31,17 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.filter import Filter, parse_filter
+from scimcore.models import (
+    EnterpriseUser,
+    Group,
+    ListResponse,
+    PatchOp,
+    SearchRequest,
+    User,
+    project,
+    validate_resource,
+)
 from scimcore.patch import PatchResult, apply_patch, patch_resource
 from scimcore.schema import (
     DEFAULT_REGISTRY,
@@ -42,6 +53,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
 
@@ -54,8 +66,11 @@ __all__ = [
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "EnterpriseUser",
     "ExpiredCursor",
+    "Filter",
     "Forbidden",
+    "Group",
     "InvalidCount",
     "InvalidCursor",
     "InvalidFilter",
@@ -63,11 +78,14 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "ListResponse",
+    "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",
     "NotFound",
     "NotImplementedFeature",
+    "PatchOp",
     "PatchResult",
     "PayloadTooLarge",
     "PreconditionFailed",
@@ -75,13 +93,19 @@ __all__ = [
     "Schema",
     "SchemaRegistry",
     "ScimError",
+    "SearchRequest",
     "Sensitive",
     "ServerError",
+    "SqliteStore",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",
     "Uniqueness",
+    "User",
     "__version__",
     "apply_patch",
+    "parse_filter",
     "patch_resource",
+    "project",
+    "validate_resource",
 ]

@@ -517,10 +517,19 @@ def test_deep_values_are_refused_without_recursion() -> None:
 
 
 def test_resource_type_from_schemas_or_given() -> None:
-    bare = {"userName": "x"}
+    request = body({"op": "add", "path": "nickName", "value": "n"})
     with pytest.raises(ConfigurationError):
-        apply_patch(bare, body({"op": "add", "path": "nickName", "value": "n"}))
-    out = apply_patch(
-        bare, body({"op": "add", "path": "nickName", "value": "n"}), resource_type="User"
-    )
-    assert out == {"userName": "x", "nickName": "n"}
+        apply_patch({"userName": "x"}, request)
+    with pytest.raises(ConfigurationError):
+        apply_patch(user(), request, resource_type="Printer")
+    out = apply_patch(user(), request, resource_type="User")
+    assert out["nickName"] == "n"
+
+
+def test_result_that_no_longer_validates_is_refused() -> None:
+    resource = user()
+    resource["userName"] = 42  # stored data gone wrong: the patched result would not validate
+    before = json.dumps(resource, sort_keys=True)
+    with pytest.raises(InvalidValue, match="no longer be valid"):
+        apply_patch(resource, body({"op": "add", "path": "nickName", "value": "n"}))
+    assert json.dumps(resource, sort_keys=True) == before

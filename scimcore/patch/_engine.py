@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -17,6 +16,7 @@ from scimcore.errors import (
     NoTarget,
     ScimError,
 )
+from scimcore.models import validate_resource
 from scimcore.patch._paths import Target, resolve_path, target_of
 from scimcore.patch._request import MAX_OPERATIONS, MISSING, Operation, OpName, parse_request
 from scimcore.patch._seed import seed_element
@@ -140,22 +140,23 @@ def _located(exc: ScimError, operation: Operation) -> ScimError:
 
 
 def _validate(doc: dict[str, Any], rt: ResourceType, registry: SchemaRegistry) -> None:
-    """Refuse a result that no longer validates (models' validate_resource once it exists)."""
-    validate = getattr(importlib.import_module("scimcore"), "validate_resource", None)
-    if validate is not None:
-        try:
-            validate(doc, resource_type=rt.name, registry=registry, context="response")
-        except ScimError as exc:
-            raise type(exc)(
-                f"the patched resource would no longer be valid: {exc.detail}", path=exc.path
-            ) from exc
-        return
-    for schema in registry.schemas_of(rt)[:1]:
-        for attr in schema.attributes:
-            if attr.required and find_key(doc, attr.name) is None:
-                raise InvalidValue(
-                    f"the patched resource would lack the required attribute {attr.name!r}"
-                )
+    """Refuse a result that no longer validates against its schemas (as a PUT body would).
+
+    Canonical values are not enforced: RFC 7643 lets servers accept other ``type`` values, and a
+    PATCH must not fail because of a value it did not touch.
+    """
+    try:
+        validate_resource(
+            doc,
+            resource_type=rt,
+            registry=registry,
+            context="replace",
+            enforce_canonical_values=False,
+        )
+    except ScimError as exc:
+        raise type(exc)(
+            f"the patched resource would no longer be valid: {exc.detail}", path=exc.path
+        ) from exc
 
 
 class _Patcher:

@@ -7,13 +7,13 @@ registry and builds the element matcher for a value filter.
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import attrs
 
-from scimcore.errors import InvalidPath
+from scimcore.errors import InvalidFilter, InvalidPath
+from scimcore.filter import element_matcher, parse_path
 from scimcore.schema import Attribute, AttributeRef, ResourceType, Schema, SchemaRegistry
 
 Matcher = Callable[[Mapping[str, Any]], bool]
@@ -50,27 +50,11 @@ def target_of(ref: AttributeRef) -> Target:
     return Target(schema=ref.schema, core=ref.core, attribute=ref.attribute, sub=ref.sub_attribute)
 
 
-def _filter_module() -> Any:
-    try:
-        return importlib.import_module("scimcore.filter")
-    except ImportError:
-        return None
-
-
 def resolve_path(text: str, rt: ResourceType, registry: SchemaRegistry) -> Target:
     """Parse and resolve a PATCH ``path``; InvalidPath (with position) when it is wrong."""
-    flt = _filter_module()
-    if flt is None or not hasattr(flt, "parse_path"):
-        if "[" in text or "]" in text:
-            raise InvalidPath(
-                f"value-filter path {text!r} needs scimcore.filter, which is not available"
-            )
-        return _resolve_attr(text, text, rt, registry)
-    parsed = flt.parse_path(text)
-    attr_path = parsed.attr
-    attr_text = attr_path.name if attr_path.urn is None else f"{attr_path.urn}:{attr_path.name}"
-    if attr_path.sub is not None:
-        attr_text += f".{attr_path.sub}"
+    urns = _urns(rt, registry)
+    parsed = parse_path(text, known_urns=urns)
+    attr_text = parsed.attr.text
     if parsed.value_filter is None:
         if parsed.sub_attr is not None:
             attr_text += f".{parsed.sub_attr}"
@@ -95,8 +79,16 @@ def resolve_path(text: str, rt: ResourceType, registry: SchemaRegistry) -> Targe
                 f"path {text!r}: {attribute.name!r} has no sub-attribute "
                 f"{parsed.sub_attr!r} (it has {known})"
             )
-    matcher = flt.element_matcher(parsed.value_filter, attribute)
+    try:
+        matcher = element_matcher(parsed.value_filter, attribute)
+    except InvalidFilter as exc:
+        raise InvalidPath(f"path {text!r}: {exc.detail}", position=exc.position) from exc
     return attrs.evolve(target, sub=sub, matcher=matcher, node=parsed.value_filter)
+
+
+def _urns(rt: ResourceType, registry: SchemaRegistry) -> tuple[str, ...]:
+    """The schema URNs of a resource type, so parse_path splits custom extension URNs too."""
+    return tuple(s.id for s in registry.schemas_of(rt))
 
 
 def _resolve_attr(attr_text: str, text: str, rt: ResourceType, registry: SchemaRegistry) -> Target:

@@ -3,6 +3,14 @@
 The headline API is re-exported here; each layer has its own subpackage with the rest.
 """
 
+from scimcore.audit import (
+    AuditEvent,
+    AuditLog,
+    MemoryAuditLog,
+    PostgresAuditLog,
+    SqliteAuditLog,
+    open_audit_log,
+)
 from scimcore.errors import (
     BadRequest,
     ConfigurationError,
@@ -31,6 +39,8 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
+from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -49,10 +59,15 @@ __all__ = [
     "ENTERPRISE_USER_URN",
     "GROUP_URN",
     "USER_URN",
+    "AppRecord",
     "Attribute",
+    "AttributeMapping",
+    "AuditEvent",
+    "AuditLog",
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "DeprovisioningPolicy",
     "ExpiredCursor",
     "Forbidden",
     "InvalidCount",
@@ -62,22 +77,29 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "MemoryAuditLog",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",
     "NotFound",
     "NotImplementedFeature",
     "PayloadTooLarge",
+    "PostgresAuditLog",
     "PreconditionFailed",
+    "ProvisioningPolicy",
     "ResourceType",
     "Schema",
     "SchemaRegistry",
     "ScimError",
     "Sensitive",
     "ServerError",
+    "SqliteAuditLog",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",
     "Uniqueness",
     "__version__",
+    "load_mapping",
+    "mapping_from_dict",
+    "open_audit_log",
 ]

@@ -30,7 +30,5 @@ def test_ruff_clean() -> None:
 
 
 def test_mypy_strict_clean() -> None:
-    result = subprocess.run(
-        [*_tool("mypy")], cwd=ROOT, capture_output=True, text=True, check=False
-    )
+    result = subprocess.run([*_tool("mypy")], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr

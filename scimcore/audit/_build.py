@@ -1,4 +1,4 @@
-"""Turning one request and its outcome into an :class:`AuditRecord` (with secrets scrubbed)."""
+"""Turning one request and its outcome into an :class:`AuditEvent` (with secrets scrubbed)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from scimcore.audit._record import REDACTED, AuditRecord, detect_idp, diff, is_secret_key
+from scimcore.audit._record import REDACTED, AuditEvent, detect_idp, diff, is_secret_key
 
 _ACTIONS = {"POST": "create", "PUT": "replace", "PATCH": "patch", "DELETE": "delete"}
 
@@ -71,7 +71,7 @@ def build_record(
     client_ip: str | None = None,
     record_id: str | None = None,
     action: str | None = None,
-) -> AuditRecord:
+) -> AuditEvent:
     """Build the record of one request.
 
     ``old``/``new`` are the stored resource before and after (None when absent) and give the
@@ -97,7 +97,7 @@ def build_record(
     if resource_id is None:
         resource_id = _first_str(new, "id") or _first_str(old, "id")
     changes = diff(old, new) if (old is not None or new is not None) and status < 400 else []
-    return AuditRecord(
+    return AuditEvent(
         id=record_id or uuid.uuid4().hex,
         time=time,
         action=action or action_for(method, path),

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from scimcore.audit._record import AUDIT_REGISTRY, AuditRecord, _iso
+from scimcore.audit._record import AUDIT_REGISTRY, AuditEvent, _iso
 from scimcore.errors import ConfigurationError, InvalidValue, NotImplementedFeature
 
 _MAX_COUNT = 1000
@@ -27,7 +27,7 @@ _MAX_COUNT = 1000
 class AuditPage:
     """One page of search results: the records, the total that matched, the 1-based start."""
 
-    records: tuple[AuditRecord, ...]
+    records: tuple[AuditEvent, ...]
     total: int
     start_index: int = 1
 
@@ -45,7 +45,7 @@ class AuditPage:
 class AuditLog(Protocol):
     """What the service writes to and the API/CLI read from."""
 
-    def append(self, record: AuditRecord) -> None:
+    def append(self, record: AuditEvent) -> None:
         """Store one record."""
 
     def search(
@@ -53,8 +53,8 @@ class AuditLog(Protocol):
     ) -> AuditPage:
         """Records matching ``filter`` (a SCIM filter over the record JSON), newest first."""
 
-    def clear(self, *, before: dt.datetime | None = None) -> int:
-        """Delete every record (or those older than ``before``); return how many went."""
+    def clear(self, *, before: dt.datetime | None = None, filter: str | None = None) -> int:
+        """Delete every record, or those older than ``before`` and/or matching ``filter``."""
 
     def close(self) -> None:
         """Release the backend's resources."""
@@ -84,10 +84,16 @@ def _page(
     hits = [r for r in rows if match(r)]
     window = hits[start_index - 1 : start_index - 1 + count]
     return AuditPage(
-        records=tuple(AuditRecord.from_dict(r) for r in window),
+        records=tuple(AuditEvent.from_dict(r) for r in window),
         total=len(hits),
         start_index=start_index,
     )
+
+
+def _doomed(before: dt.datetime | None, filter: str | None) -> Callable[[Mapping[str, Any]], bool]:
+    match = compile_audit_filter(filter)
+    cut = _iso(before) if before is not None else None
+    return lambda r: (cut is None or str(r["time"]) < cut) and match(r)
 
 
 def _sort_key(record: Mapping[str, Any]) -> tuple[str, str]:
@@ -101,7 +107,7 @@ class MemoryAuditLog:
         self._records: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
-    def append(self, record: AuditRecord) -> None:
+    def append(self, record: AuditEvent) -> None:
         """Store one record."""
         with self._lock:
             self._records.append(record.to_dict())
@@ -114,15 +120,12 @@ class MemoryAuditLog:
             rows = sorted(self._records, key=_sort_key, reverse=True)
         return _page(rows, filter, start_index, count)
 
-    def clear(self, *, before: dt.datetime | None = None) -> int:
-        """Delete every record, or those older than ``before``."""
+    def clear(self, *, before: dt.datetime | None = None, filter: str | None = None) -> int:
+        """Delete every record, or those older than ``before`` and/or matching ``filter``."""
+        doomed = _doomed(before, filter)
         with self._lock:
             n = len(self._records)
-            if before is None:
-                self._records.clear()
-                return n
-            cut = _iso(before)
-            self._records = [r for r in self._records if str(r["time"]) >= cut]
+            self._records = [r for r in self._records if not doomed(r)]
             return n - len(self._records)
 
     def close(self) -> None:
@@ -170,7 +173,7 @@ class SqliteAuditLog:
         if self._conn.in_transaction and self._owned:
             self._conn.commit()
 
-    def append(self, record: AuditRecord) -> None:
+    def append(self, record: AuditEvent) -> None:
         """Store one record."""
         data = record.to_dict()
         with self._lock:
@@ -192,17 +195,24 @@ class SqliteAuditLog:
         records = [json.loads(r[0]) for r in rows]
         return _page((r for r in records if match(r)), None, start_index, count)
 
-    def clear(self, *, before: dt.datetime | None = None) -> int:
-        """Delete every record, or those older than ``before``."""
+    def clear(self, *, before: dt.datetime | None = None, filter: str | None = None) -> int:
+        """Delete every record, or those older than ``before`` and/or matching ``filter``."""
+        doomed = _doomed(before, filter)
         with self._lock:
-            if before is None:
-                cur = self._conn.execute(f"DELETE FROM {self._table}")
-            else:
-                cur = self._conn.execute(
-                    f"DELETE FROM {self._table} WHERE time < ?", (_iso(before),)
-                )
+            if filter is None or not filter.strip():
+                if before is None:
+                    cur = self._conn.execute(f"DELETE FROM {self._table}")
+                else:
+                    cur = self._conn.execute(
+                        f"DELETE FROM {self._table} WHERE time < ?", (_iso(before),)
+                    )
+                self._commit()
+                return cur.rowcount
+            rows = self._conn.execute(f"SELECT data FROM {self._table}").fetchall()
+            ids = [(rec["id"],) for rec in (json.loads(r[0]) for r in rows) if doomed(rec)]
+            self._conn.executemany(f"DELETE FROM {self._table} WHERE id = ?", ids)
             self._commit()
-            return cur.rowcount
+            return len(ids)
 
     def close(self) -> None:
         """Close the connection if this log opened it."""
@@ -240,7 +250,7 @@ class PostgresAuditLog:
             index = f"{_ident(table)}_time"
             conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {self._name} (time)")
 
-    def append(self, record: AuditRecord) -> None:
+    def append(self, record: AuditEvent) -> None:
         """Store one record."""
         data = record.to_dict()
         with self._pool.connection() as conn:
@@ -261,14 +271,22 @@ class PostgresAuditLog:
         records = [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
         return _page((r for r in records if match(r)), None, start_index, count)
 
-    def clear(self, *, before: dt.datetime | None = None) -> int:
-        """Delete every record, or those older than ``before``."""
+    def clear(self, *, before: dt.datetime | None = None, filter: str | None = None) -> int:
+        """Delete every record, or those older than ``before`` and/or matching ``filter``."""
+        doomed = _doomed(before, filter)
         with self._pool.connection() as conn:
-            if before is None:
-                cur = conn.execute(f"DELETE FROM {self._name}")
-            else:
-                cur = conn.execute(f"DELETE FROM {self._name} WHERE time < %s", (_iso(before),))
-            return int(cur.rowcount)
+            if filter is None or not filter.strip():
+                if before is None:
+                    cur = conn.execute(f"DELETE FROM {self._name}")
+                else:
+                    cur = conn.execute(f"DELETE FROM {self._name} WHERE time < %s", (_iso(before),))
+                return int(cur.rowcount)
+            rows = conn.execute(f"SELECT data FROM {self._name}").fetchall()
+            records = [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in rows]
+            ids = [rec["id"] for rec in records if doomed(rec)]
+            if ids:
+                conn.execute(f"DELETE FROM {self._name} WHERE id = ANY(%s)", (ids,))
+            return len(ids)
 
     def close(self) -> None:
         """Close the pool if this log opened it."""

@@ -163,7 +163,7 @@ def _iso(when: dt.datetime) -> str:
 
 
 @attrs.frozen(slots=True)
-class AuditRecord:
+class AuditEvent:
     """One provisioning request: who, what, on which resource, with which outcome and diff."""
 
     id: str
@@ -216,7 +216,7 @@ class AuditRecord:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> AuditRecord:
+    def from_dict(cls, data: Mapping[str, Any]) -> AuditEvent:
         """Rebuild a record from :meth:`to_dict` output (as stored by the backends)."""
         return cls(
             id=str(data["id"]),

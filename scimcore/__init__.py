@@ -39,7 +39,18 @@ from scimcore.errors import (
     Unauthorized,
     Uniqueness,
 )
+from scimcore.filter import Filter, parse_filter
 from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
+from scimcore.models import (
+    EnterpriseUser,
+    Group,
+    ListResponse,
+    PatchOp,
+    SearchRequest,
+    User,
+    project,
+    validate_resource,
+)
 from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
@@ -51,6 +62,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
 
@@ -68,8 +80,11 @@ __all__ = [
     "ConfigurationError",
     "Conflict",
     "DeprovisioningPolicy",
+    "EnterpriseUser",
     "ExpiredCursor",
+    "Filter",
     "Forbidden",
+    "Group",
     "InvalidCount",
     "InvalidCursor",
     "InvalidFilter",
@@ -77,12 +92,15 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "ListResponse",
     "MemoryAuditLog",
+    "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",
     "NotFound",
     "NotImplementedFeature",
+    "PatchOp",
     "PayloadTooLarge",
     "PostgresAuditLog",
     "PreconditionFailed",
@@ -91,15 +109,21 @@ __all__ = [
     "Schema",
     "SchemaRegistry",
     "ScimError",
+    "SearchRequest",
     "Sensitive",
     "ServerError",
     "SqliteAuditLog",
+    "SqliteStore",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",
     "Uniqueness",
+    "User",
     "__version__",
     "load_mapping",
     "mapping_from_dict",
     "open_audit_log",
+    "parse_filter",
+    "project",
+    "validate_resource",
 ]

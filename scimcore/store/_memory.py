@@ -1,0 +1,269 @@
+"""MemoryStore: the in-memory reference store (one lock, an undo log for rollback)."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import attrs
+
+from scimcore.errors import NotFound, PreconditionFailed, ServerError, Uniqueness
+from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
+from scimcore.store._base import (
+    DEFAULT_UNIQUE,
+    Page,
+    Query,
+    Stored,
+    get_attr,
+    member_ids,
+    unique_value,
+    version_tag,
+    with_version,
+)
+from scimcore.store._search import page_in_memory
+
+__all__ = ["MemoryStore"]
+
+
+@attrs.define
+class _Entry:
+    seq: int
+    version: int
+    resource: dict[str, Any]
+
+
+def _without_members(resource: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: copy.deepcopy(v) for k, v in resource.items() if k != "members"}
+
+
+class MemoryStore:
+    """The reference store: everything in dicts, transactions serialised by one lock.
+
+    ``unique`` names the attributes kept unique per resource type (compared case-insensitively);
+    ``unique_group_display_name=True`` adds Group ``displayName``.
+    """
+
+    def __init__(
+        self,
+        *,
+        registry: SchemaRegistry = DEFAULT_REGISTRY,
+        unique: Mapping[str, Sequence[str]] = DEFAULT_UNIQUE,
+        unique_group_display_name: bool = False,
+    ) -> None:
+        self.registry = registry
+        keys = {rt: tuple(attrs_) for rt, attrs_ in unique.items()}
+        if unique_group_display_name:
+            keys["Group"] = (*keys.get("Group", ()), "displayName")
+        self._unique = keys
+        self._lock = threading.RLock()
+        self._data: dict[str, dict[str, _Entry]] = {}
+        self._index: dict[tuple[str, str], dict[str, str]] = {}
+        self._members: dict[str, set[str]] = {}
+        self._seq = 0
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[_MemoryTransaction]:
+        """A transaction holding the store's lock; undone on an exception."""
+        with self._lock:
+            tx = _MemoryTransaction(self, readonly)
+            try:
+                yield tx
+            except BaseException:
+                tx.rollback()
+                raise
+            finally:
+                tx.closed = True
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+    def __len__(self) -> int:
+        return sum(len(v) for v in self._data.values())
+
+
+class _MemoryTransaction:
+    def __init__(self, store: MemoryStore, readonly: bool) -> None:
+        self._s = store
+        self._readonly = readonly
+        self._undo: list[Callable[[], None]] = []
+        self.closed = False
+
+    # -- bookkeeping ---------------------------------------------------------------------------
+
+    def rollback(self) -> None:
+        for undo in reversed(self._undo):
+            undo()
+        self._undo.clear()
+
+    def _writable(self) -> None:
+        if self.closed:
+            raise ServerError("this transaction has ended")
+        if self._readonly:
+            raise ServerError("a read-only transaction cannot write")
+
+    def _table(self, rt: str) -> dict[str, _Entry]:
+        return self._s._data.setdefault(rt, {})
+
+    def _put(self, rt: str, id: str, entry: _Entry | None) -> None:
+        table = self._table(rt)
+        old = table.get(id)
+        if entry is None:
+            table.pop(id, None)
+        else:
+            table[id] = entry
+        self._reindex(rt, id, old, entry)
+
+        def undo() -> None:
+            current = table.get(id)
+            if old is None:
+                table.pop(id, None)
+            else:
+                table[id] = old
+            self._reindex(rt, id, current, old)
+
+        self._undo.append(undo)
+
+    def _reindex(self, rt: str, id: str, old: _Entry | None, new: _Entry | None) -> None:
+        for attr in self._s._unique.get(rt, ()):
+            index = self._s._index.setdefault((rt, attr), {})
+            if old is not None:
+                key = unique_value(old.resource, attr)
+                if key is not None and index.get(key) == id:
+                    del index[key]
+            if new is not None:
+                key = unique_value(new.resource, attr)
+                if key is not None:
+                    index[key] = id
+        if rt == "Group":
+            if old is not None:
+                for _, member, _ in member_ids(old.resource):
+                    if member is not None:
+                        holders = self._s._members.get(member)
+                        if holders is not None:
+                            holders.discard(id)
+            if new is not None:
+                for _, member, _ in member_ids(new.resource):
+                    if member is not None:
+                        self._s._members.setdefault(member, set()).add(id)
+
+    def _check_unique(self, rt: str, id: str, resource: Mapping[str, Any]) -> None:
+        for attr in self._s._unique.get(rt, ()):
+            key = unique_value(resource, attr)
+            if key is None:
+                continue
+            holder = self._s._index.get((rt, attr), {}).get(key)
+            if holder is not None and holder != id:
+                raise Uniqueness(
+                    f"{attr} {get_attr(resource, attr)!r} is already taken by another {rt}"
+                    " (compared case-insensitively)"
+                )
+
+    @staticmethod
+    def _stored(entry: _Entry, exclude_members: bool = False) -> Stored:
+        if exclude_members:
+            return Stored(_without_members(entry.resource), entry.version)
+        return Stored(copy.deepcopy(entry.resource), entry.version)
+
+    def _existing(self, rt: str, id: str, expected_version: int | None) -> _Entry:
+        entry = self._table(rt).get(id)
+        if entry is None:
+            raise NotFound(f"{rt} {id!r} not found")
+        if expected_version is not None and entry.version != expected_version:
+            raise PreconditionFailed(
+                f"{rt} {id!r} is at version {version_tag(entry.version)}, "
+                f"not {version_tag(expected_version)}: fetch it again and retry"
+            )
+        return entry
+
+    # -- the Transaction protocol --------------------------------------------------------------
+
+    def get(
+        self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
+    ) -> Stored | None:
+        entry = self._table(rt).get(id)
+        return None if entry is None else self._stored(entry, exclude_members)
+
+    def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
+        self._writable()
+        id = resource.get("id")
+        if not isinstance(id, str) or not id:
+            raise ServerError("a resource must carry its id before it is stored")
+        if id in self._table(rt):
+            raise Uniqueness(f"{rt} id {id!r} is already taken")
+        self._check_unique(rt, id, resource)
+        self._s._seq += 1
+        entry = _Entry(self._s._seq, 1, copy.deepcopy(with_version(resource, 1)))
+        self._put(rt, id, entry)
+        return self._stored(entry)
+
+    def replace(
+        self,
+        rt: str,
+        id: str,
+        resource: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        self._writable()
+        old = self._existing(rt, id, expected_version)
+        self._check_unique(rt, id, resource)
+        version = old.version + 1
+        data = copy.deepcopy(with_version({**resource, "id": id}, version))
+        entry = _Entry(old.seq, version, data)
+        self._put(rt, id, entry)
+        return self._stored(entry)
+
+    def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
+        self._writable()
+        self._existing(rt, id, expected_version)
+        self._put(rt, id, None)
+
+    def search(self, rt: str, query: Query) -> Page:
+        rows = ((e.seq, e.resource) for e in self._table(rt).values())
+        page, _ = page_in_memory(rows, query, resource_type=rt, registry=self._s.registry)
+        if query.exclude_members:
+            resources = [_without_members(r) for r in page.resources]
+        else:
+            resources = [copy.deepcopy(r) for r in page.resources]
+        return attrs.evolve(page, resources=resources)
+
+    def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
+        index = self._s._index.get((rt, attr)) if attr in self._s._unique.get(rt, ()) else None
+        if index is not None:
+            id = index.get(value.lower())
+            entry = None if id is None else self._table(rt).get(id)
+            return [] if entry is None else [self._stored(entry)]
+        folded = value.lower()
+        return [
+            self._stored(e)
+            for e in self._table(rt).values()
+            if isinstance(v := get_attr(e.resource, attr), str) and v.lower() == folded
+        ]
+
+    def groups_with_member(self, member_id: str) -> list[Stored]:
+        table = self._table("Group")
+        ids = self._s._members.get(member_id, set())
+        entries = sorted((table[i] for i in ids if i in table), key=lambda e: e.seq)
+        return [self._stored(e, exclude_members=True) for e in entries]
+
+    def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
+        self._writable()
+        table = self._table("Group")
+        changed = sorted(
+            (table[i] for i in self._s._members.get(member_id, set()) if i in table),
+            key=lambda e: e.seq,
+        )
+        out = []
+        for old in changed:
+            resource = copy.deepcopy(old.resource)
+            resource["members"] = [m for _, mid, m in member_ids(resource) if mid != member_id]
+            if last_modified is not None:
+                resource.setdefault("meta", {})["lastModified"] = last_modified
+            version = old.version + 1
+            gid = str(resource["id"])
+            self._put("Group", gid, _Entry(old.seq, version, with_version(resource, version)))
+            out.append(gid)
+        return out

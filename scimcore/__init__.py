@@ -3,6 +3,14 @@
 The headline API is re-exported here; each layer has its own subpackage with the rest.
 """
 
+from scimcore.audit import (
+    AuditEvent,
+    AuditLog,
+    MemoryAuditLog,
+    PostgresAuditLog,
+    SqliteAuditLog,
+    open_audit_log,
+)
 from scimcore.errors import (
     BadRequest,
     ConfigurationError,
@@ -32,6 +40,7 @@ from scimcore.errors import (
     Uniqueness,
 )
 from scimcore.filter import Filter, parse_filter
+from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
 from scimcore.models import (
     EnterpriseUser,
     Group,
@@ -42,6 +51,7 @@ from scimcore.models import (
     project,
     validate_resource,
 )
+from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -61,10 +71,15 @@ __all__ = [
     "ENTERPRISE_USER_URN",
     "GROUP_URN",
     "USER_URN",
+    "AppRecord",
     "Attribute",
+    "AttributeMapping",
+    "AuditEvent",
+    "AuditLog",
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "DeprovisioningPolicy",
     "EnterpriseUser",
     "ExpiredCursor",
     "Filter",
@@ -78,6 +93,7 @@ __all__ = [
     "InvalidValue",
     "InvalidVersion",
     "ListResponse",
+    "MemoryAuditLog",
     "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
@@ -86,7 +102,9 @@ __all__ = [
     "NotImplementedFeature",
     "PatchOp",
     "PayloadTooLarge",
+    "PostgresAuditLog",
     "PreconditionFailed",
+    "ProvisioningPolicy",
     "ResourceType",
     "Schema",
     "SchemaRegistry",
@@ -94,6 +112,7 @@ __all__ = [
     "SearchRequest",
     "Sensitive",
     "ServerError",
+    "SqliteAuditLog",
     "SqliteStore",
     "TooMany",
     "TooManyRequests",
@@ -101,6 +120,9 @@ __all__ = [
     "Uniqueness",
     "User",
     "__version__",
+    "load_mapping",
+    "mapping_from_dict",
+    "open_audit_log",
     "parse_filter",
     "project",
     "validate_resource",

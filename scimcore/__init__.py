@@ -3,6 +3,14 @@
 The headline API is re-exported here; each layer has its own subpackage with the rest.
 """
 
+from scimcore.audit import (
+    AuditEvent,
+    AuditLog,
+    MemoryAuditLog,
+    PostgresAuditLog,
+    SqliteAuditLog,
+    open_audit_log,
+)
 from scimcore.errors import (
     BadRequest,
     ConfigurationError,
@@ -32,6 +40,7 @@ from scimcore.errors import (
     Uniqueness,
 )
 from scimcore.filter import Filter, parse_filter
+from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
 from scimcore.models import (
     EnterpriseUser,
     Group,
@@ -43,6 +52,7 @@ from scimcore.models import (
     validate_resource,
 )
 from scimcore.patch import PatchResult, apply_patch, patch_resource
+from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -62,10 +72,15 @@ __all__ = [
     "ENTERPRISE_USER_URN",
     "GROUP_URN",
     "USER_URN",
+    "AppRecord",
     "Attribute",
+    "AttributeMapping",
+    "AuditEvent",
+    "AuditLog",
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "DeprovisioningPolicy",
     "EnterpriseUser",
     "ExpiredCursor",
     "Filter",
@@ -79,6 +94,7 @@ __all__ = [
     "InvalidValue",
     "InvalidVersion",
     "ListResponse",
+    "MemoryAuditLog",
     "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
@@ -88,7 +104,9 @@ __all__ = [
     "PatchOp",
     "PatchResult",
     "PayloadTooLarge",
+    "PostgresAuditLog",
     "PreconditionFailed",
+    "ProvisioningPolicy",
     "ResourceType",
     "Schema",
     "SchemaRegistry",
@@ -96,6 +114,7 @@ __all__ = [
     "SearchRequest",
     "Sensitive",
     "ServerError",
+    "SqliteAuditLog",
     "SqliteStore",
     "TooMany",
     "TooManyRequests",
@@ -104,6 +123,9 @@ __all__ = [
     "User",
     "__version__",
     "apply_patch",
+    "load_mapping",
+    "mapping_from_dict",
+    "open_audit_log",
     "parse_filter",
     "patch_resource",
     "project",

@@ -1,0 +1,58 @@
+"""SCIM filters and PATCH paths: our own parser, in-memory evaluation, SQL, sorting and paging.
+
+* :func:`parse_filter`: text to a cached, schema-checked :class:`Filter` with ``.matches()``.
+* :func:`parse` / :func:`to_text`: text to an immutable AST and back.
+* :func:`parse_path`: the PATCH path grammar (RFC 7644 §3.5.2) to a :class:`PatchPath`.
+* :func:`element_matcher`: a bracket filter as a test of one element of a complex attribute.
+"""
+
+from scimcore.filter._ast import (
+    COMPARE_OPS,
+    And,
+    AttrPath,
+    Compare,
+    Literal,
+    Node,
+    Not,
+    Or,
+    Present,
+    ValuePath,
+    literal_text,
+    to_text,
+)
+from scimcore.filter._evaluate import element_matcher, is_present, parse_datetime
+from scimcore.filter._filter import Filter, parse_filter
+from scimcore.filter._parser import (
+    MAX_DEPTH,
+    MAX_LENGTH,
+    MAX_TERMS,
+    PatchPath,
+    parse,
+    parse_path,
+)
+
+__all__ = [
+    "COMPARE_OPS",
+    "MAX_DEPTH",
+    "MAX_LENGTH",
+    "MAX_TERMS",
+    "And",
+    "AttrPath",
+    "Compare",
+    "Filter",
+    "Literal",
+    "Node",
+    "Not",
+    "Or",
+    "PatchPath",
+    "Present",
+    "ValuePath",
+    "element_matcher",
+    "is_present",
+    "literal_text",
+    "parse",
+    "parse_datetime",
+    "parse_filter",
+    "parse_path",
+    "to_text",
+]

@@ -12,6 +12,7 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from scimcore.audit._cli import add_audit_parser, run_audit
 from scimcore.errors import ConfigurationError
 
 _Subparsers = Any
@@ -104,6 +105,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in _COMMANDS:
         add(sub)
+    add_audit_parser(sub)
     return parser
 
 
@@ -114,6 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "audit":
+        return run_audit(args)
     func: Callable[[argparse.Namespace], int] = args.func
     return func(args)
 

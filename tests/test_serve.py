@@ -125,8 +125,18 @@ def test_scimcore_serve_answers_over_http(tmp_path: Path, server: str) -> None:
     port = _free_port()
     token = "serve-token-0123456789"
     cmd = [
-        sys.executable, "-m", "scimcore", "serve", "--db", "memory:", "--port", str(port),
-        "--token", token, "--server", server,
+        sys.executable,
+        "-m",
+        "scimcore",
+        "serve",
+        "--db",
+        "memory:",
+        "--port",
+        str(port),
+        "--token",
+        token,
+        "--server",
+        server,
     ]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(cmd, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True)
@@ -135,8 +145,11 @@ def test_scimcore_serve_answers_over_http(tmp_path: Path, server: str) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                r = httpx.get(f"{base}/ServiceProviderConfig", timeout=2,
-                              headers={"Authorization": f"Bearer {token}"})
+                r = httpx.get(
+                    f"{base}/ServiceProviderConfig",
+                    timeout=2,
+                    headers={"Authorization": f"Bearer {token}"},
+                )
                 break
             except httpx.TransportError:
                 if time.monotonic() > deadline or proc.poll() is not None:
@@ -144,8 +157,12 @@ def test_scimcore_serve_answers_over_http(tmp_path: Path, server: str) -> None:
                 time.sleep(0.1)
         assert r.status_code == 200
         auth = {"Authorization": f"Bearer {token}"}
-        created = httpx.post(f"{base}/Users", headers=auth, timeout=5,
-                             json={"schemas": [USER_URN], "userName": "served"})
+        created = httpx.post(
+            f"{base}/Users",
+            headers=auth,
+            timeout=5,
+            json={"schemas": [USER_URN], "userName": "served"},
+        )
         assert created.status_code == 201
         assert created.headers["location"].startswith(f"{base}/Users/")
         assert httpx.get(f"{base}/Users", timeout=5).status_code == 401

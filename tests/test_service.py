@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from contextlib import ExitStack
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ from scimcore.errors import Mutability
 from scimcore.service import (
     AuditRecord,
     BearerTokens,
+    DeleteInstead,
     RateLimit,
     ScimRequest,
     ScimService,
@@ -30,8 +32,7 @@ from tests._service_support import (
     patch,
     user,
 )
-
-STORES = ["memory"]
+from tests.store_backends import BACKENDS, make_store
 
 
 def _config(**kw: Any) -> ServiceConfig:
@@ -40,19 +41,24 @@ def _config(**kw: Any) -> ServiceConfig:
     return ServiceConfig(**kw)
 
 
-@pytest.fixture(params=STORES)
+@pytest.fixture(params=BACKENDS)
 def make(request: pytest.FixtureRequest) -> Iterator[Any]:
-    """A factory of services over a fresh store of the parametrised kind."""
-    made: list[Any] = []
+    """A factory of services, each over a fresh store of the parametrised kind."""
+    with ExitStack() as stack:
 
-    def factory(**kw: Any) -> ScimService:
-        store = MemoryStore()
-        made.append(store)
-        return ScimService(store, _config(**kw), clock=Clock(), id_factory=ids())
+        def factory(**kw: Any) -> ScimService:
+            config = _config(**kw)
+            store = stack.enter_context(
+                make_store(
+                    request.param,
+                    request,
+                    registry=config.registry,
+                    unique_group_display_name=config.group_display_name_unique,
+                )
+            )
+            return ScimService(store, config, clock=Clock(), id_factory=ids())
 
-    yield factory
-    for store in made:
-        store.close()
+        yield factory
 
 
 @pytest.fixture
@@ -192,9 +198,10 @@ def test_put_replaces_and_never_creates(svc: ScimService) -> None:
     assert body["meta"]["created"] == created["meta"]["created"]
     assert body["meta"]["lastModified"] > created["meta"]["lastModified"]
     assert call(svc, "PUT", "/Users/nobody", user("ghost")).status == 404
-    assert call(svc, "GET", "/Users", query={"filter": 'userName eq "ghost"'}).json()[
-        "totalResults"
-    ] == 0
+    assert (
+        call(svc, "GET", "/Users", query={"filter": 'userName eq "ghost"'}).json()["totalResults"]
+        == 0
+    )
 
 
 def test_patch_returns_resource_or_204_when_configured(make: Any) -> None:
@@ -205,7 +212,10 @@ def test_patch_returns_resource_or_204_when_configured(make: Any) -> None:
     quiet = make(patch_response="no_content")
     _create(quiet, "kim")
     r = call(
-        quiet, "PATCH", "/Users/id-0001", patch({"op": "Replace", "path": "active", "value": "False"})
+        quiet,
+        "PATCH",
+        "/Users/id-0001",
+        patch({"op": "Replace", "path": "active", "value": "False"}),
     )
     assert r.status == 204 and r.body == b"" and r.header("etag") == 'W/"2"'
     assert call(quiet, "GET", "/Users/id-0001").json()["active"] is False
@@ -333,14 +343,14 @@ def test_search_endpoints(svc: ScimService) -> None:
 
 
 def test_content_negotiation(svc: ScimService) -> None:
-    assert call(svc, "GET", "/Users").header("content-type") == "application/scim+json; charset=utf-8"
+    assert (
+        call(svc, "GET", "/Users").header("content-type") == "application/scim+json; charset=utf-8"
+    )
     plain = call(svc, "GET", "/Users", headers={"Accept": "application/json"})
     assert plain.header("content-type") == "application/json; charset=utf-8"
     both = call(svc, "GET", "/Users", headers={"Accept": "application/scim+json, application/json"})
     assert both.header("content-type") == "application/scim+json; charset=utf-8"
-    posted = call(
-        svc, "POST", "/Users", user("json"), headers={"Content-Type": "application/json"}
-    )
+    posted = call(svc, "POST", "/Users", user("json"), headers={"Content-Type": "application/json"})
     assert posted.status == 201
 
 
@@ -403,7 +413,12 @@ def test_group_membership_shows_in_user_groups_and_follows_deletes(svc: ScimServ
     assert all(m["type"] == "User" and m["$ref"].startswith(BASE) for m in members)
     ann = call(svc, "GET", "/Users/id-0001").json()
     assert ann["groups"] == [
-        {"value": "id-0003", "$ref": f"{BASE}/Groups/id-0003", "type": "direct", "display": "Admins"}
+        {
+            "value": "id-0003",
+            "$ref": f"{BASE}/Groups/id-0003",
+            "type": "direct",
+            "display": "Admins",
+        }
     ]
     listed = call(svc, "GET", "/Users", query={"filter": 'userName eq "ann"'}).json()
     assert listed["Resources"][0]["groups"][0]["value"] == "id-0003"
@@ -522,9 +537,9 @@ def test_before_write_hooks_can_refuse_or_deactivate_instead_of_delete(make: Any
     def policy(event: WriteEvent) -> dict[str, Any] | None:
         if event.action == "delete" and event.old is not None:
             return {**event.old, "active": False}
-        if event.action in ("replace", "patch") and event.old and event.new:
-            if event.old["userName"] != event.new["userName"]:
-                raise Mutability("userName cannot change on this application")
+        renamed = event.old and event.new and event.old["userName"] != event.new["userName"]
+        if event.action in ("replace", "patch") and renamed:
+            raise Mutability("userName cannot change on this application")
         return None
 
     svc = make(before_write=[policy])
@@ -580,3 +595,18 @@ def test_request_value_normalises_its_inputs() -> None:
     assert req.query == {"filter": 'a eq "b"', "count": "2"}
     assert req.header("X-a") == "1, 2"
     assert AUTH["Authorization"].endswith(TOKEN)
+
+
+def test_a_hook_can_delete_instead_of_writing(make: Any) -> None:
+    def delete_on_deactivate(event: WriteEvent) -> Any:
+        if event.new is not None and event.new.get("active") is False:
+            return DeleteInstead(event.new)
+        return None
+
+    svc = make(before_write=[delete_on_deactivate])
+    _create(svc, "leaver", active=True)
+    call(svc, "POST", "/Groups", group("Team", ["id-0001"]))
+    r = call(svc, "PATCH", "/Users/id-0001", patch({"op": "replace", "value": {"active": False}}))
+    assert r.status == 200 and r.json()["active"] is False
+    assert call(svc, "GET", "/Users/id-0001").status == 404
+    assert "members" not in call(svc, "GET", "/Groups/id-0002").json()

@@ -15,6 +15,8 @@ from scimcore.service._diff import REDACTED, changed_attributes
 from scimcore.service._hooks import (
     AuditRecord,
     AuditSink,
+    DeleteInstead,
+    HookResult,
     RequestContext,
     WriteAction,
     WriteEvent,
@@ -32,6 +34,8 @@ __all__ = [
     "AuditSink",
     "Authenticator",
     "BearerTokens",
+    "DeleteInstead",
+    "HookResult",
     "MeResolver",
     "Principal",
     "RateLimit",

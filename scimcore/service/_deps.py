@@ -5,47 +5,30 @@ Every call the service makes into another layer goes through here, so the wiring
 
 from __future__ import annotations
 
-import importlib
-import json
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from scimcore.errors import InvalidSyntax, NotImplementedFeature
+from scimcore.filter import Filter
+from scimcore.filter import parse_filter as _parse_filter
+from scimcore.models import loads as _loads
+from scimcore.models import project as _project
+from scimcore.models import validate_resource as _validate
+from scimcore.patch import patch_resource as _patch_resource
 from scimcore.schema import SchemaRegistry
 
 
-def _find(module: str, name: str) -> Callable[..., Any] | None:
-    try:
-        return cast(Callable[..., Any], getattr(importlib.import_module(module), name))
-    except (ImportError, AttributeError):
-        return None
-
-
-def loads(body: bytes) -> dict[str, Any]:
+def loads(body: bytes, *, max_bytes: int) -> dict[str, Any]:
     """Parse a JSON request body into an object (InvalidSyntax otherwise)."""
-    real = _find("scimcore.models", "loads")
-    if real is not None:
-        return cast(dict[str, Any], real(body))
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError) as exc:
-        raise InvalidSyntax(f"the request body is not valid JSON: {exc}") from None
-    if not isinstance(data, dict):
-        raise InvalidSyntax("the request body must be a JSON object")
-    return data
+    return _loads(body, max_bytes=max_bytes)
 
 
 def validate_resource(
     data: Mapping[str, Any], *, resource_type: str, registry: SchemaRegistry, context: str
 ) -> dict[str, Any]:
     """Validate and clean a resource body against its schemas."""
-    real = _find("scimcore.models", "validate_resource")
-    if real is None:
-        raise NotImplementedFeature("resource validation is not available in this build")
-    return cast(
-        dict[str, Any],
-        real(data, resource_type=resource_type, registry=registry, context=context),
-    )
+    if context == "create":
+        return _validate(data, resource_type=resource_type, registry=registry, context="create")
+    return _validate(data, resource_type=resource_type, registry=registry, context="replace")
 
 
 def project(
@@ -57,27 +40,18 @@ def project(
     excluded_attributes: Sequence[str] | None,
 ) -> dict[str, Any]:
     """Apply ``attributes`` / ``excludedAttributes`` and the ``returned`` characteristics."""
-    real = _find("scimcore.models", "project")
-    if real is None:
-        raise NotImplementedFeature("attribute projection is not available in this build")
-    return cast(
-        dict[str, Any],
-        real(
-            resource,
-            resource_type=resource_type,
-            registry=registry,
-            attributes=list(attributes) if attributes else None,
-            excluded_attributes=list(excluded_attributes) if excluded_attributes else None,
-        ),
+    return _project(
+        resource,
+        resource_type=resource_type,
+        registry=registry,
+        attributes=attributes or None,
+        excluded_attributes=excluded_attributes or None,
     )
 
 
-def parse_filter(text: str, *, registry: SchemaRegistry) -> Any:
-    """Parse a SCIM filter (InvalidFilter on bad syntax)."""
-    real = _find("scimcore.filter", "parse_filter")
-    if real is None:
-        raise NotImplementedFeature("filtering is not available in this build")
-    return real(text, registry=registry)
+def parse_filter(text: str, *, registry: SchemaRegistry) -> Filter:
+    """Parse a SCIM filter (InvalidFilter on bad syntax, TooMany on too many terms)."""
+    return _parse_filter(text, registry=registry)
 
 
 def patch_resource(
@@ -88,8 +62,5 @@ def patch_resource(
     registry: SchemaRegistry,
 ) -> tuple[dict[str, Any], bool]:
     """Apply a PatchOp body; return the new resource and whether anything changed."""
-    real = _find("scimcore.patch", "patch_resource")
-    if real is None:
-        raise NotImplementedFeature("PATCH is not available in this build")
-    result = real(resource, request, registry=registry, resource_type=resource_type)
-    return cast(dict[str, Any], result.resource), bool(result.changed)
+    result = _patch_resource(resource, request, registry=registry, resource_type=resource_type)
+    return result.resource, result.changed

@@ -6,6 +6,9 @@ just before it is written (inside the request's transaction) and may
 * return ``None`` to let the write go ahead unchanged,
 * return a resource (a mapping) to write instead of ``event.new`` — for a ``delete`` this keeps the
   resource and replaces it with the returned one (deprovision by deactivation), or
+* return :class:`DeleteInstead` to delete the resource instead of writing it (a policy that
+  deletes users on ``active: false``); the client gets ``DeleteInstead.resource`` back (200) or,
+  without one, 204, or
 * raise a :class:`~scimcore.ScimError` to refuse the request with that error.
 
 Hooks run in order; each sees the resource the previous one returned. The *audit sink* receives one
@@ -49,10 +52,24 @@ class WriteEvent:
     context: RequestContext
 
 
-class WriteHook(Protocol):
-    """Called before each write; returns None, a replacement resource, or raises a ScimError."""
+@attrs.frozen(slots=True)
+class DeleteInstead:
+    """A hook's answer meaning "delete this resource rather than write it".
 
-    def __call__(self, event: WriteEvent, /) -> Mapping[str, Any] | None: ...
+    ``resource`` is the body answered to a PUT or PATCH (the user as the IdP asked it to be);
+    None answers 204. On a create it is an error (there is nothing to delete).
+    """
+
+    resource: Mapping[str, Any] | None = None
+
+
+HookResult = Mapping[str, Any] | DeleteInstead | None
+
+
+class WriteHook(Protocol):
+    """Called before each write: None, a replacement resource, DeleteInstead, or a ScimError."""
+
+    def __call__(self, event: WriteEvent, /) -> HookResult: ...
 
 
 @attrs.frozen(slots=True)

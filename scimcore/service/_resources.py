@@ -13,12 +13,18 @@ from typing import Any, Literal
 
 import attrs
 
-from scimcore.errors import InvalidValue, NotFound, PreconditionFailed, Uniqueness
+from scimcore.errors import (
+    ConfigurationError,
+    InvalidValue,
+    NotFound,
+    PreconditionFailed,
+    Uniqueness,
+)
 from scimcore.schema import ResourceType
 from scimcore.service import _deps
 from scimcore.service._config import ServiceConfig
 from scimcore.service._diff import changed_attributes
-from scimcore.service._hooks import RequestContext, WriteAction, WriteEvent
+from scimcore.service._hooks import DeleteInstead, RequestContext, WriteAction, WriteEvent
 from scimcore.service._http import etag_for, parse_etags
 from scimcore.service._listing import ListParams, list_response
 from scimcore.store import Query, Store, Stored, Transaction
@@ -156,8 +162,10 @@ class ResourceEngine:
 
     # -- reads ----------------------------------------------------------------------------------
 
-    def _load(self, tx: Transaction, rt: ResourceType, rid: str) -> Stored:
-        stored = tx.get(rt.name, rid)
+    def _load(
+        self, tx: Transaction, rt: ResourceType, rid: str, *, for_update: bool = False
+    ) -> Stored:
+        stored = tx.get(rt.name, rid, for_update=for_update)
         if stored is None:
             raise NotFound(f"no {rt.name} with id {rid!r}")
         return stored
@@ -174,7 +182,7 @@ class ResourceEngine:
     ) -> Outcome:
         """GET one resource (304 when If-None-Match names its current version)."""
         trace.action, trace.resource_type, trace.resource_id = "read", rt.name, rid
-        with self.store.transaction() as tx:
+        with self.store.transaction(readonly=True) as tx:
             stored = self._load(tx, rt, rid)
             etag = etag_for(stored.version)
             trace.user_name = _user_name(stored.resource)
@@ -203,7 +211,7 @@ class ResourceEngine:
             cursor=params.cursor,
             exclude_members=exclude_members and rt is self._group_rt,
         )
-        with self.store.transaction() as tx:
+        with self.store.transaction(readonly=True) as tx:
             page = tx.search(rt.name, query)
             resources = self.render(
                 tx, rt, _as_stored(page.resources), params.attributes, params.excluded_attributes
@@ -228,7 +236,7 @@ class ResourceEngine:
             else None
         )
         stop = params.start_index - 1 + params.count
-        with self.store.transaction() as tx:
+        with self.store.transaction(readonly=True) as tx:
             for rt in self.config.registry.resource_types:
                 query = Query(
                     filter=flt,
@@ -277,7 +285,7 @@ class ResourceEngine:
         clean["meta"] = {"resourceType": rt.name, "created": now, "lastModified": now}
         with self.store.transaction() as tx:
             new = self._hooks("create", rt, rid, None, clean, ctx)
-            assert new is not None
+            assert isinstance(new, dict)
             new = self._server_owned(rt, new, rid, clean["meta"])
             self._check_group(tx, rt, rid, new, None)
             stored = tx.create(rt.name, new)
@@ -306,13 +314,15 @@ class ResourceEngine:
             data, resource_type=rt.name, registry=self.config.registry, context="replace"
         )
         with self.store.transaction() as tx:
-            old = self._load(tx, rt, rid)
+            old = self._load(tx, rt, rid, for_update=True)
             _check_if_match(if_match, old.version)
             meta = dict(old.resource.get("meta") or {})
             meta["lastModified"] = timestamp(self.clock())
             clean["id"] = rid
             clean["meta"] = meta
             new = self._hooks("replace", rt, rid, old.resource, clean, ctx)
+            if isinstance(new, DeleteInstead):
+                return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
             assert new is not None
             new = self._server_owned(rt, new, rid, meta)
             trace.user_name = _user_name(new)
@@ -341,7 +351,7 @@ class ResourceEngine:
         """PATCH: apply the operations atomically; 200 with the resource, or 204 if configured."""
         trace.action, trace.resource_type, trace.resource_id = "patch", rt.name, rid
         with self.store.transaction() as tx:
-            old = self._load(tx, rt, rid)
+            old = self._load(tx, rt, rid, for_update=True)
             _check_if_match(if_match, old.version)
             patched, changed = _deps.patch_resource(
                 old.resource, request, resource_type=rt.name, registry=self.config.registry
@@ -359,6 +369,8 @@ class ResourceEngine:
                 clean["id"] = rid
                 clean["meta"] = meta
                 new = self._hooks("patch", rt, rid, old.resource, clean, ctx)
+                if isinstance(new, DeleteInstead):
+                    return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
                 assert new is not None
                 new = self._server_owned(rt, new, rid, meta)
                 self._check_group(tx, rt, rid, new, old.resource)
@@ -390,10 +402,12 @@ class ResourceEngine:
         """
         trace.action, trace.resource_type, trace.resource_id = "delete", rt.name, rid
         with self.store.transaction() as tx:
-            old = self._load(tx, rt, rid)
+            old = self._load(tx, rt, rid, for_update=True)
             trace.user_name = _user_name(old.resource)
             _check_if_match(if_match, old.version)
             kept = self._hooks("delete", rt, rid, old.resource, None, ctx)
+            if isinstance(kept, DeleteInstead):
+                kept = None
             if kept is not None:
                 meta = dict(old.resource.get("meta") or {})
                 meta["lastModified"] = timestamp(self.clock())
@@ -421,13 +435,42 @@ class ResourceEngine:
         old: Mapping[str, Any] | None,
         new: dict[str, Any] | None,
         ctx: RequestContext,
-    ) -> dict[str, Any] | None:
+    ) -> dict[str, Any] | DeleteInstead | None:
         current = new
         for hook in self.config.before_write:
             out = hook(WriteEvent(action, rt.name, rid, old, current, ctx))
+            if isinstance(out, DeleteInstead):
+                if old is None:
+                    raise ConfigurationError("a before-write hook cannot delete on create")
+                return out
             if out is not None:
                 current = dict(out)
         return current
+
+    def _delete_instead(
+        self,
+        tx: Transaction,
+        rt: ResourceType,
+        old: Stored,
+        decision: DeleteInstead,
+        trace: Trace,
+        attributes: Sequence[str] | None,
+        excluded: Sequence[str] | None,
+    ) -> Outcome:
+        """Carry out a hook's DeleteInstead: delete, leave groups, answer with its resource."""
+        rid = old.id
+        tx.delete(rt.name, rid, expected_version=old.version)
+        if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
+            tx.remove_member(rid, last_modified=timestamp(self.clock()))
+        trace.changes = changed_attributes(
+            old.resource, None, resource_type=rt, registry=self.config.registry
+        )
+        if decision.resource is None or self.config.patch_response == "no_content":
+            return Outcome(status=204)
+        shown = Stored({**decision.resource, "id": rid}, old.version + 1)
+        body = self.render(tx, rt, [shown], attributes, excluded)[0]
+        body.pop("groups", None)
+        return Outcome(status=200, body=body)
 
     def _server_owned(
         self, rt: ResourceType, resource: Mapping[str, Any], rid: str, meta: Mapping[str, Any]

@@ -131,6 +131,10 @@ class ScimService:
                     logger.exception("the audit sink failed on %s", record)
         return response
 
+    def _loads(self, body: bytes) -> dict[str, Any]:
+        limit = max(self.config.max_body_bytes, self.config.bulk_max_payload_bytes)
+        return _deps.loads(body, max_bytes=limit)
+
     # -- routing --------------------------------------------------------------------------------
 
     def _segments(self, path: str) -> list[str]:
@@ -189,7 +193,7 @@ class ScimService:
                     max_filter_length=self.config.max_filter_length,
                 )
                 return self._json(call, 200, self._engine.list(rt, params, trace))
-            data = _deps.loads(request.body)
+            data = self._loads(request.body)
             outcome = self._engine.create(
                 rt,
                 data,
@@ -225,7 +229,7 @@ class ScimService:
             outcome = self._engine.replace(
                 rt,
                 rid,
-                _deps.loads(request.body),
+                self._loads(request.body),
                 call.ctx,
                 trace,
                 if_match=if_match,
@@ -236,7 +240,7 @@ class ScimService:
             outcome = self._engine.patch(
                 rt,
                 rid,
-                _deps.loads(request.body),
+                self._loads(request.body),
                 call.ctx,
                 trace,
                 if_match=if_match,
@@ -280,7 +284,7 @@ class ScimService:
 
     def _search_params(self, call: _Call) -> ListParams:
         return search_body_params(
-            _deps.loads(call.request.body),
+            self._loads(call.request.body),
             default_count=self.config.default_count,
             max_results=self.config.max_results,
             max_filter_length=self.config.max_filter_length,
@@ -289,7 +293,7 @@ class ScimService:
     # -- bulk -----------------------------------------------------------------------------------
 
     def _bulk(self, call: _Call, records: list[AuditRecord]) -> dict[str, Any]:
-        body = _deps.loads(call.request.body)
+        body = self._loads(call.request.body)
         schemas = body.get("schemas")
         if not isinstance(schemas, list) or BULK_REQUEST_URN.lower() not in {
             str(s).lower() for s in schemas

@@ -3,6 +3,14 @@
 The headline API is re-exported here; each layer has its own subpackage with the rest.
 """
 
+from scimcore.audit import (
+    AuditEvent,
+    AuditLog,
+    MemoryAuditLog,
+    PostgresAuditLog,
+    SqliteAuditLog,
+    open_audit_log,
+)
 from scimcore.errors import (
     BadRequest,
     ConfigurationError,
@@ -32,6 +40,19 @@ from scimcore.errors import (
     Uniqueness,
 )
 from scimcore.filter import Filter, parse_filter
+from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
+from scimcore.models import (
+    EnterpriseUser,
+    Group,
+    ListResponse,
+    PatchOp,
+    SearchRequest,
+    User,
+    project,
+    validate_resource,
+)
+from scimcore.patch import PatchResult, apply_patch, patch_resource
+from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -42,7 +63,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
-from scimcore.store import MemoryStore
+from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
 
@@ -51,13 +72,20 @@ __all__ = [
     "ENTERPRISE_USER_URN",
     "GROUP_URN",
     "USER_URN",
+    "AppRecord",
     "Attribute",
+    "AttributeMapping",
+    "AuditEvent",
+    "AuditLog",
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "DeprovisioningPolicy",
+    "EnterpriseUser",
     "ExpiredCursor",
     "Filter",
     "Forbidden",
+    "Group",
     "InvalidCount",
     "InvalidCursor",
     "InvalidFilter",
@@ -65,24 +93,41 @@ __all__ = [
     "InvalidSyntax",
     "InvalidValue",
     "InvalidVersion",
+    "ListResponse",
+    "MemoryAuditLog",
     "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
     "NoTarget",
     "NotFound",
     "NotImplementedFeature",
+    "PatchOp",
+    "PatchResult",
     "PayloadTooLarge",
+    "PostgresAuditLog",
     "PreconditionFailed",
+    "ProvisioningPolicy",
     "ResourceType",
     "Schema",
     "SchemaRegistry",
     "ScimError",
+    "SearchRequest",
     "Sensitive",
     "ServerError",
+    "SqliteAuditLog",
+    "SqliteStore",
     "TooMany",
     "TooManyRequests",
     "Unauthorized",
     "Uniqueness",
+    "User",
     "__version__",
+    "apply_patch",
+    "load_mapping",
+    "mapping_from_dict",
+    "open_audit_log",
     "parse_filter",
+    "patch_resource",
+    "project",
+    "validate_resource",
 ]

@@ -6,13 +6,16 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from scimcore.audit._cli import add_audit_parser, run_audit
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for ``scimcore``."""
     parser = argparse.ArgumentParser(
         prog="scimcore", description="scimcore: a SCIM 2.0 core library and reference server"
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_audit_parser(commands)
     return parser
 
 
@@ -23,6 +26,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    if args.command == "audit":
+        return run_audit(args)
     return 2
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from scimcore.errors import InvalidCursor, NotFound, PreconditionFailed, Uniqueness
 from scimcore.schema import GROUP_URN, USER_URN
-from scimcore.store import MemoryStore, Query, Store
+from scimcore.store import Query, Store
 from tests.store_backends import BACKENDS, make_store
 
 
@@ -36,7 +36,7 @@ def group(id: str, name: str, members: list[str] | None = None) -> dict[str, Any
 
 @pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
-    with make_store(request) as s:
+    with make_store(request.param, request) as s:
         yield s
 
 
@@ -287,13 +287,44 @@ def test_replace_group_members(store: Store) -> None:
         assert [m["value"] for m in got.resource["members"]] == ["b", "c"]
 
 
-def test_group_display_name_uniqueness_is_opt_in() -> None:
-    plain = MemoryStore()
-    with plain.transaction() as tx:
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_group_display_name_uniqueness_is_opt_in(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    with make_store(backend, request) as plain, plain.transaction() as tx:
         tx.create("Group", group("g1", "Staff"))
         tx.create("Group", group("g2", "staff"))
-    strict = MemoryStore(unique_group_display_name=True)
-    with strict.transaction() as tx:
-        tx.create("Group", group("g1", "Staff"))
-        with pytest.raises(Uniqueness):
+    with make_store(backend, request, unique_group_display_name=True) as strict:
+        with strict.transaction() as tx:
+            tx.create("Group", group("g1", "Staff"))
+        with pytest.raises(Uniqueness), strict.transaction() as tx:
             tx.create("Group", group("g2", "staff"))
+
+
+def test_a_caught_uniqueness_leaves_the_transaction_usable(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.create("User", user("u1", "alice"))
+        tx.create("User", user("u2", "bob"))
+        with pytest.raises(Uniqueness):
+            tx.create("User", user("u3", "ALICE"))
+        with pytest.raises(Uniqueness):
+            tx.replace("User", "u2", user("u2", "Alice"))
+        tx.create("User", user("u4", "carol"))
+    with store.transaction() as tx:
+        assert tx.get("User", "u3") is None
+        u2 = tx.get("User", "u2")
+        assert u2 is not None
+        assert (u2.resource["userName"], u2.version) == ("bob", 1)
+        assert [s.id for s in tx.find_by("User", "userName", "bob")] == ["u2"]
+        assert tx.search("User", Query()).total == 3
+
+
+def test_the_core_imports_without_psycopg() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import scimcore, scimcore.store; "
+        "assert 'psycopg' not in sys.modules, 'psycopg imported eagerly'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

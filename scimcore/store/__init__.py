@@ -18,13 +18,17 @@ from scimcore.store._base import (
     version_tag,
 )
 from scimcore.store._memory import MemoryStore
+from scimcore.store._postgres import PostgresStore
+from scimcore.store._sqlite import SqliteStore
 
 __all__ = [
     "DEFAULT_UNIQUE",
     "FilterLike",
     "MemoryStore",
     "Page",
+    "PostgresStore",
     "Query",
+    "SqliteStore",
     "Store",
     "Stored",
     "Transaction",

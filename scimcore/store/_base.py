@@ -94,8 +94,14 @@ class Page:
 class Transaction(Protocol):
     """Reads and writes inside one transaction; see :meth:`Store.transaction`."""
 
-    def get(self, rt: str, id: str, *, exclude_members: bool = False) -> Stored | None:
-        """The resource of type ``rt`` with this id, or None."""
+    def get(
+        self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
+    ) -> Stored | None:
+        """The resource of type ``rt`` with this id, or None.
+
+        ``for_update=True`` locks the row until the transaction ends (read-modify-write, as
+        PATCH does, then never loses a concurrent update nor fails it spuriously).
+        """
         ...
 
     def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:

@@ -180,7 +180,9 @@ class _MemoryTransaction:
 
     # -- the Transaction protocol --------------------------------------------------------------
 
-    def get(self, rt: str, id: str, *, exclude_members: bool = False) -> Stored | None:
+    def get(
+        self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
+    ) -> Stored | None:
         entry = self._table(rt).get(id)
         return None if entry is None else self._stored(entry, exclude_members)
 

@@ -1,0 +1,534 @@
+"""The transaction logic shared by the SQL stores (SQLite and PostgreSQL), over a DB-API cursor.
+
+Layout, per store (``prefix`` defaults to ``scim_``):
+
+- one table per resource type (``scim_user``, ``scim_group``, …): ``seq`` (insertion order,
+  never reused), ``id``, ``version``, ``data`` (the resource as JSON, without group members);
+- ``scim_member``: one row per group member (``group_seq``, ``position``, ``member_id``, ``data``),
+  so a group can be listed without loading its members and a user's groups are one index lookup;
+- ``scim_unique``: the case-folded (``str.lower``) value of every unique attribute, under a
+  primary key, so the database itself refuses a duplicate ``userName`` even when two
+  transactions race.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, Protocol
+
+from scimcore.errors import (
+    InvalidCursor,
+    NotFound,
+    PreconditionFailed,
+    ScimError,
+    ServerError,
+    Uniqueness,
+)
+from scimcore.schema import SchemaRegistry
+from scimcore.store._base import (
+    FilterLike,
+    Page,
+    Query,
+    Stored,
+    clamp_index,
+    cursor_position,
+    encode_cursor,
+    get_attr,
+    member_ids,
+    unique_value,
+    version_tag,
+    with_version,
+)
+from scimcore.store._search import page_in_memory
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+_ATTR = re.compile(r"^[A-Za-z][A-Za-z0-9_$-]*$")
+
+
+def table_name(prefix: str, rt: str) -> str:
+    """The table of a resource type: ``scim_user`` for ``User``."""
+    if not _NAME.match(rt):
+        raise ServerError(f"resource type name {rt!r} cannot name a table")
+    return f"{prefix}{rt.lower()}"
+
+
+def dumps(value: Any) -> str:
+    """Compact JSON text for storage."""
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Cursor(Protocol):
+    """The part of a DB-API cursor the SQL stores use."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def execute(self, sql: str, params: Sequence[Any] = ..., /) -> Any: ...
+
+    def fetchone(self) -> Any: ...
+
+    def fetchall(self) -> list[Any]: ...
+
+
+class SqlDialect:
+    """What differs between the SQL stores: placeholders, JSON access, errors."""
+
+    name = "sqlite"
+    placeholder = "?"
+    unique_errors: tuple[type[BaseException], ...] = ()
+
+    def q(self, sql: str) -> str:
+        """Our own statements are written with ``%s``; rewrite them for this dialect."""
+        return sql if self.placeholder == "%s" else sql.replace("%s", self.placeholder)
+
+    def load(self, value: Any) -> dict[str, Any]:
+        """A stored JSON value as a dict."""
+        out = json.loads(value) if isinstance(value, str | bytes) else value
+        assert isinstance(out, dict)
+        return out
+
+    def dump(self, value: Any) -> Any:
+        """A dict as the parameter for a JSON column."""
+        return dumps(value)
+
+    def text_at(self, keys: Sequence[str]) -> str:
+        """SQL for the text at a JSON key path of ``data`` (NULL when absent or not a string)."""
+        raise NotImplementedError
+
+    def is_text_at(self, keys: Sequence[str]) -> str:
+        """SQL that is true when the value at the key path is a JSON string."""
+        raise NotImplementedError
+
+    def lower(self, expr: str) -> str:
+        """SQL for the case-folded form of ``expr``."""
+        raise NotImplementedError
+
+    def for_update(self) -> str:
+        """The row-locking suffix of a SELECT (empty where writers are serialised anyway)."""
+        return ""
+
+    def text_order(self, expr: str) -> str:
+        """``expr`` ordered by code point, like Python's ``str`` comparison."""
+        return expr
+
+    def pushdown(
+        self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
+    ) -> tuple[str, list[Any], FilterLike | None]:
+        """Compile a filter to (WHERE, params, residual).
+
+        The SQL FILTER SEAM: until ``scimcore.filter.compile_sql`` is available this pushes
+        nothing down (``1=1``) and leaves the whole filter to be evaluated in memory.
+        """
+        return "1=1", [], flt
+
+
+class SqlTransaction:
+    """One transaction on one connection of a SQL store."""
+
+    def __init__(
+        self,
+        cur: Cursor,
+        dialect: SqlDialect,
+        *,
+        prefix: str,
+        registry: SchemaRegistry,
+        unique: Mapping[str, Sequence[str]],
+        readonly: bool,
+        types: frozenset[str],
+    ) -> None:
+        self._types = types
+        self._c = cur
+        self._d = dialect
+        self._prefix = prefix
+        self._registry = registry
+        self._unique = unique
+        self._readonly = readonly
+        self._members_table = f"{prefix}member"
+        self._unique_table = f"{prefix}unique"
+        self.closed = False
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _x(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        return self._c.execute(self._d.q(sql), list(params))
+
+    def _t(self, rt: str) -> str:
+        if rt not in self._types:
+            raise ServerError(f"this store keeps no resource type called {rt!r}")
+        return table_name(self._prefix, rt)
+
+    def _writable(self) -> None:
+        if self.closed:
+            raise ServerError("this transaction has ended")
+        if self._readonly:
+            raise ServerError("a read-only transaction cannot write")
+
+    def _row(self, rt: str, id: str, lock: bool = False) -> tuple[int, int, dict[str, Any]] | None:
+        suffix = self._d.for_update() if lock else ""
+        row = self._x(
+            f"SELECT seq, version, data FROM {self._t(rt)} WHERE id = %s{suffix}", [id]
+        ).fetchone()
+        if row is None:
+            return None
+        return int(row[0]), int(row[1]), self._d.load(row[2])
+
+    def _existing(
+        self, rt: str, id: str, expected_version: int | None
+    ) -> tuple[int, int, dict[str, Any]]:
+        row = self._row(rt, id, lock=True)
+        if row is None:
+            raise NotFound(f"{rt} {id!r} not found")
+        if expected_version is not None and row[1] != expected_version:
+            raise PreconditionFailed(
+                f"{rt} {id!r} is at version {version_tag(row[1])}, "
+                f"not {version_tag(expected_version)}: fetch it again and retry"
+            )
+        return row
+
+    def _load_members(self, seqs: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+        out: dict[int, list[dict[str, Any]]] = {}
+        for start in range(0, len(seqs), 500):
+            chunk = list(seqs[start : start + 500])
+            marks = ",".join(["%s"] * len(chunk))
+            rows = self._x(
+                f"SELECT group_seq, data FROM {self._members_table} WHERE group_seq IN ({marks})"
+                " ORDER BY group_seq, position",
+                chunk,
+            ).fetchall()
+            for group_seq, data in rows:
+                out.setdefault(int(group_seq), []).append(self._d.load(data))
+        return out
+
+    def _assemble(self, rt: str, seq: int, data: dict[str, Any], members: Any) -> dict[str, Any]:
+        if rt == "Group" and members:
+            data["members"] = members
+        return data
+
+    def _write_members(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
+        if rt != "Group":
+            return
+        if not fresh:
+            self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
+        rows = [
+            (seq, position, member, self._d.dump(element))
+            for position, member, element in member_ids(resource)
+        ]
+        for row in rows:
+            self._x(
+                f"INSERT INTO {self._members_table} (group_seq, position, member_id, data)"
+                " VALUES (%s, %s, %s, %s)",
+                row,
+            )
+
+    def _unique_values(self, rt: str, resource: Mapping[str, Any]) -> list[tuple[str, str]]:
+        out = []
+        for attr in self._unique.get(rt, ()):
+            value = unique_value(resource, attr)
+            if value is not None:
+                out.append((attr, value))
+        return out
+
+    def _claim_unique(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
+        """Insert the resource's unique values; on a clash undo what was added, raise Uniqueness.
+
+        ``ON CONFLICT DO NOTHING`` makes a clash (also with a concurrent, committed insert) an
+        empty result rather than an error, so the transaction stays usable after a Uniqueness.
+        """
+        wanted = set(self._unique_values(rt, resource))
+        held: set[tuple[str, str]] = set()
+        if not fresh:
+            held = {
+                (str(a), str(v))
+                for a, v in self._x(
+                    f"SELECT attr, value FROM {self._unique_table} WHERE rt = %s AND seq = %s",
+                    [rt, seq],
+                ).fetchall()
+            }
+        added: list[tuple[str, str]] = []
+        for attr, value in sorted(wanted - held):
+            try:
+                row = self._x(
+                    f"INSERT INTO {self._unique_table} (rt, attr, value, seq)"
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING seq",
+                    [rt, attr, value, seq],
+                ).fetchone()
+            except self._d.unique_errors:  # pragma: no cover - ON CONFLICT covers it
+                row = None
+            if row is None:
+                for a, v in added:
+                    self._drop_unique(rt, a, v)
+                raise Uniqueness(
+                    f"{attr} {get_attr(resource, attr)!r} is already taken by another {rt}"
+                    " (compared case-insensitively)"
+                )
+            added.append((attr, value))
+        for attr, value in held - wanted:
+            self._drop_unique(rt, attr, value)
+
+    def _drop_unique(self, rt: str, attr: str, value: str) -> None:
+        self._x(
+            f"DELETE FROM {self._unique_table} WHERE rt = %s AND attr = %s AND value = %s",
+            [rt, attr, value],
+        )
+
+    @staticmethod
+    def _split(rt: str, resource: Mapping[str, Any], version: int) -> dict[str, Any]:
+        data = with_version(resource, version)
+        if rt == "Group":
+            data.pop("members", None)
+        return data
+
+    # -- the Transaction protocol --------------------------------------------------------------
+
+    def get(
+        self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
+    ) -> Stored | None:
+        row = self._row(rt, id, lock=for_update and not self._readonly)
+        if row is None:
+            return None
+        seq, version, data = row
+        members = None if exclude_members else self._load_members([seq]).get(seq)
+        return Stored(self._assemble(rt, seq, data, members), version)
+
+    def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
+        self._writable()
+        id = resource.get("id")
+        if not isinstance(id, str) or not id:
+            raise ServerError("a resource must carry its id before it is stored")
+        data = self._split(rt, resource, 1)
+        row = self._x(
+            f"INSERT INTO {self._t(rt)} (id, version, data) VALUES (%s, 1, %s)"
+            " ON CONFLICT DO NOTHING RETURNING seq",
+            [id, self._d.dump(data)],
+        ).fetchone()
+        if row is None:
+            raise Uniqueness(f"{rt} id {id!r} is already taken")
+        seq = int(row[0])
+        try:
+            self._claim_unique(rt, seq, resource, fresh=True)
+        except Uniqueness:
+            self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s", [seq])
+            raise
+        self._write_members(rt, seq, resource, fresh=True)
+        return Stored(with_version(resource, 1), 1)
+
+    def replace(
+        self,
+        rt: str,
+        id: str,
+        resource: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        self._writable()
+        seq, version, _ = self._existing(rt, id, expected_version)
+        resource = {**resource, "id": id}
+        self._claim_unique(rt, seq, resource, fresh=False)
+        data = self._split(rt, resource, version + 1)
+        self._x(
+            f"UPDATE {self._t(rt)} SET version = %s, data = %s WHERE seq = %s AND version = %s",
+            [version + 1, self._d.dump(data), seq, version],
+        )
+        if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
+            raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
+        self._write_members(rt, seq, resource, fresh=False)
+        return Stored(with_version(resource, version + 1), version + 1)
+
+    def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
+        self._writable()
+        seq, version, _ = self._existing(rt, id, expected_version)
+        self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s AND version = %s", [seq, version])
+        self._x(f"DELETE FROM {self._unique_table} WHERE rt = %s AND seq = %s", [rt, seq])
+        if rt == "Group":
+            self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
+
+    def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
+        if attr in self._unique.get(rt, ()):
+            rows = self._x(
+                f"SELECT t.seq, t.version, t.data FROM {self._unique_table} u"
+                f" JOIN {self._t(rt)} t ON t.seq = u.seq"
+                " WHERE u.rt = %s AND u.attr = %s AND u.value = %s",
+                [rt, attr, value.lower()],
+            ).fetchall()
+        else:
+            keys = self._keys(rt, attr)
+            if keys is None:
+                return []
+            rows = self._x(
+                f"SELECT seq, version, data FROM {self._t(rt)}"
+                f" WHERE {self._d.lower(self._d.text_at(keys))} = %s ORDER BY seq",
+                [value.lower()],
+            ).fetchall()
+        return self._materialise(rt, rows, exclude_members=False)
+
+    def _keys(self, rt: str, attr: str) -> tuple[str, ...] | None:
+        try:
+            ref = self._registry.resolve(attr, rt)
+        except ScimError:
+            ref = None
+        if ref is not None and ref.attribute is not None:
+            return ref.keys
+        return (attr,) if _ATTR.match(attr) else None
+
+    def _materialise(self, rt: str, rows: Iterable[Any], *, exclude_members: bool) -> list[Stored]:
+        loaded = [(int(s), int(v), self._d.load(d)) for s, v, d in rows]
+        members = (
+            {}
+            if exclude_members or rt != "Group"
+            else self._load_members([s for s, _, _ in loaded])
+        )
+        return [Stored(self._assemble(rt, s, d, members.get(s)), v) for s, v, d in loaded]
+
+    def groups_with_member(self, member_id: str) -> list[Stored]:
+        rows = self._x(
+            f"SELECT seq, version, data FROM {self._t('Group')} WHERE seq IN"
+            f" (SELECT group_seq FROM {self._members_table} WHERE member_id = %s) ORDER BY seq",
+            [member_id],
+        ).fetchall()
+        return self._materialise("Group", rows, exclude_members=True)
+
+    def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
+        self._writable()
+        rows = self._x(
+            f"SELECT seq, version, data FROM {self._t('Group')} WHERE seq IN"
+            f" (SELECT group_seq FROM {self._members_table} WHERE member_id = %s)"
+            f" ORDER BY seq{self._d.for_update()}",
+            [member_id],
+        ).fetchall()
+        out = []
+        for seq, version, raw in rows:
+            data = self._d.load(raw)
+            if last_modified is not None:
+                meta = data.get("meta")
+                data["meta"] = {
+                    **(meta if isinstance(meta, dict) else {}),
+                    "lastModified": (last_modified),
+                }
+            data = with_version(data, int(version) + 1)
+            self._x(
+                f"UPDATE {self._t('Group')} SET version = %s, data = %s WHERE seq = %s",
+                [int(version) + 1, self._d.dump(data), seq],
+            )
+            self._x(
+                f"DELETE FROM {self._members_table} WHERE group_seq = %s AND member_id = %s",
+                [seq, member_id],
+            )
+            out.append(str(data["id"]))
+        return out
+
+    # -- search --------------------------------------------------------------------------------
+
+    def search(self, rt: str, query: Query) -> Page:
+        t = self._t(rt)
+        where, params, residual = "1=1", list[Any](), query.filter
+        if query.filter is not None:
+            where, params, residual = self._d.pushdown(query.filter, rt=rt, registry=self._registry)
+        order = self._sql_order(rt, query) if residual is None else None
+        if residual is None and order is not None:
+            return self._search_sql(rt, query, where, params, order)
+        # the residual (or a sort SQL cannot reproduce exactly) runs in memory over the superset
+        need_members = rt == "Group" and (residual is not None or not query.exclude_members)
+        rows = self._c.execute(
+            f"SELECT seq, version, data FROM {t} WHERE {where} ORDER BY seq", params
+        ).fetchall()
+        loaded = [(int(s), self._d.load(d)) for s, _, d in rows]
+        members = self._load_members([s for s, _ in loaded]) if need_members else {}
+        full = [(s, self._assemble(rt, s, d, members.get(s))) for s, d in loaded]
+        if residual is not None:
+            full = [(s, r) for s, r in full if residual.matches(r)]
+        page, _ = page_in_memory(
+            full, query, resource_type=rt, registry=self._registry, prefiltered=True
+        )
+        if query.exclude_members and rt == "Group":
+            for r in page.resources:
+                r.pop("members", None)
+        return page
+
+    def _sql_order(self, rt: str, query: Query) -> str | None:
+        """ORDER BY when SQL orders exactly like the reference: by seq, or by a singular string."""
+        if not query.sort_by:
+            return "seq"
+        try:
+            ref = self._registry.resolve(query.sort_by, rt)
+        except ScimError:
+            return None
+        target = None if ref is None else ref.target
+        if (
+            ref is None
+            or target is None
+            or target.multi_valued
+            or target.type
+            not in (
+                "string",
+                "reference",
+                "dateTime",
+                "binary",
+            )
+        ):
+            return None
+        if (
+            ref.sub_attribute is not None
+            and ref.attribute is not None
+            and (ref.attribute.multi_valued)
+        ):
+            return None
+        keys = ref.keys
+        text = self._d.text_at(keys)
+        value = text if target.case_exact else self._d.lower(text)
+        direction = "DESC" if query.sort_order == "descending" else "ASC"
+        missing = f"CASE WHEN {self._d.is_text_at(keys)} THEN 0 ELSE 1 END"
+        return f"{missing}, {self._d.text_order(value)} {direction}, seq"
+
+    def _search_sql(self, rt: str, query: Query, where: str, params: list[Any], order: str) -> Page:
+        t = self._t(rt)
+        ph = self._d.placeholder
+        total = int(
+            self._c.execute(f"SELECT count(*) FROM {t} WHERE {where}", params).fetchone()[0]
+        )
+        start, count = clamp_index(query.start_index, query.count)
+        page_where, page_params = where, params
+        if query.cursor is None:
+            offset = before = start - 1
+        else:
+            kind, value = cursor_position(query.cursor)
+            if kind == "after":
+                if query.sort_by:
+                    raise InvalidCursor("this cursor belongs to an unsorted listing")
+                page_where, page_params, offset = f"({where}) AND seq > {ph}", [*params, value], 0
+                before = int(
+                    self._c.execute(
+                        f"SELECT count(*) FROM {t} WHERE ({where}) AND seq <= {ph}",
+                        [*params, value],
+                    ).fetchone()[0]
+                )
+            else:
+                offset = before = value
+        select = f"SELECT seq, version, data FROM {t} WHERE {page_where} ORDER BY {order}"
+        if count is not None:
+            select += f" LIMIT {ph}"
+            page_params = [*page_params, count]
+        elif offset and self._d.name == "sqlite":
+            select += " LIMIT -1"
+        if offset:
+            select += f" OFFSET {ph}"
+            page_params = [*page_params, offset]
+        rows = self._c.execute(select, page_params).fetchall()
+        stored = self._materialise(rt, rows, exclude_members=query.exclude_members)
+        next_cursor = previous_cursor = None
+        if query.cursor is not None:
+            if rows and before + len(rows) < total:
+                if query.sort_by:
+                    next_cursor = encode_cursor({"offset": offset + len(rows)})
+                else:
+                    next_cursor = encode_cursor({"after": int(rows[-1][0])})
+            if query.sort_by and offset > 0 and count:
+                previous_cursor = encode_cursor({"offset": max(0, offset - count)})
+        return Page(
+            [s.resource for s in stored],
+            total,
+            next_cursor=next_cursor,
+            previous_cursor=previous_cursor,
+            start_index=before + 1,
+        )

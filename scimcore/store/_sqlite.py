@@ -1,0 +1,184 @@
+"""SqliteStore: the embedded default store (WAL, a connection per thread, checked writes)."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from scimcore.errors import ServerError
+from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
+from scimcore.store._base import DEFAULT_UNIQUE, FilterLike
+from scimcore.store._sql import SqlDialect, SqlTransaction, table_name
+
+__all__ = ["SqliteStore"]
+
+
+def _json_path(keys: Sequence[str]) -> str:
+    parts = "".join(f'."{k}"' for k in keys)
+    return f"'${parts}'"
+
+
+def _lower(value: str | int | float | bytes | None) -> str | int | float | bytes | None:
+    """``scim_lower``: Python's ``str.lower``, so SQLite folds case exactly like the reference."""
+    return value.lower() if isinstance(value, str) else value
+
+
+class _SqliteDialect(SqlDialect):
+    name = "sqlite"
+    placeholder = "?"
+    unique_errors = (sqlite3.IntegrityError,)
+
+    def text_at(self, keys: Sequence[str]) -> str:
+        return f"json_extract(data, {_json_path(keys)})"
+
+    def is_text_at(self, keys: Sequence[str]) -> str:
+        return f"json_type(data, {_json_path(keys)}) = 'text'"
+
+    def lower(self, expr: str) -> str:
+        return f"scim_lower({expr})"
+
+    def pushdown(
+        self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
+    ) -> tuple[str, list[Any], FilterLike | None]:
+        return super().pushdown(flt, rt=rt, registry=registry)
+
+
+def register_functions(conn: sqlite3.Connection) -> None:
+    """Register ``scim_lower`` (deterministic, so indexes may use it)."""
+    conn.create_function("scim_lower", 1, _lower, deterministic=True)
+
+
+class SqliteStore:
+    """Resources in a SQLite file (``":memory:"`` works for a single thread's tests only).
+
+    WAL journaling, a busy timeout, one connection per thread; write transactions start with
+    ``BEGIN IMMEDIATE`` so writers queue instead of failing, read-only ones read a snapshot.
+    """
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        registry: SchemaRegistry = DEFAULT_REGISTRY,
+        unique: Mapping[str, Sequence[str]] = DEFAULT_UNIQUE,
+        unique_group_display_name: bool = False,
+        busy_timeout_ms: int = 30_000,
+        prefix: str = "scim_",
+    ) -> None:
+        self.path = path
+        self.registry = registry
+        keys = {rt: tuple(a) for rt, a in unique.items()}
+        if unique_group_display_name:
+            keys["Group"] = (*keys.get("Group", ()), "displayName")
+        self._unique = keys
+        self._busy_timeout_ms = busy_timeout_ms
+        self._prefix = prefix
+        self._dialect = _SqliteDialect()
+        self._local = threading.local()
+        self._all: list[sqlite3.Connection] = []
+        self._all_lock = threading.Lock()
+        self._closed = False
+        self._types = frozenset({rt.name for rt in registry.resource_types} | {"User", "Group"})
+        self._create_schema(self._connection())
+
+    # -- connections ---------------------------------------------------------------------------
+
+    def _connection(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is not None:
+            return conn
+        if self._closed:
+            raise ServerError("this store is closed")
+        conn = sqlite3.connect(
+            self.path,
+            isolation_level=None,
+            check_same_thread=False,
+            timeout=self._busy_timeout_ms / 1000,
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
+        if self.path != ":memory:":
+            conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("PRAGMA synchronous = NORMAL")
+        register_functions(conn)
+        self._local.conn = conn
+        with self._all_lock:
+            self._all.append(conn)
+        return conn
+
+    def _create_schema(self, conn: sqlite3.Connection) -> None:
+        p = self._prefix
+        statements = [
+            f"CREATE TABLE IF NOT EXISTS {p}member (group_seq INTEGER NOT NULL,"
+            " position INTEGER NOT NULL, member_id TEXT, data TEXT NOT NULL,"
+            " PRIMARY KEY (group_seq, position))",
+            f"CREATE INDEX IF NOT EXISTS {p}member_id ON {p}member (member_id)",
+            f"CREATE TABLE IF NOT EXISTS {p}unique (rt TEXT NOT NULL, attr TEXT NOT NULL,"
+            " value TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (rt, attr, value))",
+            f"CREATE INDEX IF NOT EXISTS {p}unique_seq ON {p}unique (rt, seq)",
+        ]
+        for rt in sorted(self._types):
+            t = table_name(p, rt)
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {t} (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+                " id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL)"
+            )
+        u = table_name(p, "User")
+        g = table_name(p, "Group")
+        statements += [
+            # the expressions the filter compiler emits for the hot IdP lookups
+            f"CREATE INDEX IF NOT EXISTS {u}_username ON {u}"
+            " (scim_lower(json_extract(data, '$.\"userName\"')))",
+            f"CREATE INDEX IF NOT EXISTS {u}_externalid ON {u}"
+            " (json_extract(data, '$.\"externalId\"'))",
+            f"CREATE INDEX IF NOT EXISTS {g}_displayname ON {g}"
+            " (scim_lower(json_extract(data, '$.\"displayName\"')))",
+            f"CREATE INDEX IF NOT EXISTS {g}_externalid ON {g}"
+            " (json_extract(data, '$.\"externalId\"'))",
+        ]
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in statements:
+                conn.execute(statement)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # -- the Store protocol --------------------------------------------------------------------
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
+        """One SQLite transaction on this thread's connection."""
+        conn = self._connection()
+        if conn.in_transaction:
+            raise ServerError("transactions on one store do not nest within a thread")
+        conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        tx = SqlTransaction(
+            conn.cursor(),
+            self._dialect,
+            prefix=self._prefix,
+            registry=self.registry,
+            unique=self._unique,
+            readonly=readonly,
+            types=self._types,
+        )
+        try:
+            yield tx
+        except BaseException:
+            tx.closed = True
+            conn.execute("ROLLBACK")
+            raise
+        tx.closed = True
+        conn.execute("COMMIT")
+
+    def close(self) -> None:
+        """Close every connection this store opened."""
+        self._closed = True
+        with self._all_lock:
+            for conn in self._all:
+                conn.close()
+            self._all.clear()
+        self._local = threading.local()

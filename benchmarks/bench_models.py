@@ -168,14 +168,14 @@ def main() -> None:
         )
     floor = rows[0][1]
     ours = rows[1][1]
-    print(f"{'path':58} {'µs/op':>9} {'× floor':>8} {'vs scimcore':>12}")
+    print(f"{'path':58} {'µs/op':>9} {'x floor':>8} {'vs scimcore':>12}")
     for label, micros in rows:
-        print(f"{label:58} {micros:9.1f} {micros / floor:8.2f} {micros / ours:11.2f}×")
+        print(f"{label:58} {micros:9.1f} {micros / floor:8.2f} {micros / ours:11.2f}x")
     if peer is not None:
         scim2 = rows[-1][1]
         print(
-            f"scimcore is {scim2 / ours:.1f}× faster than scim2-models "
-            f"(aim ≥ 10×) and {ours / floor:.2f}× the floor (aim ≤ 3×)"
+            f"scimcore is {scim2 / ours:.1f}x faster than scim2-models "
+            f"(aim ≥ 10x) and {ours / floor:.2f}x the floor (aim ≤ 3x)"
         )
     else:
         print("scim2-models is not installed (pip install '.[bench]') — peer row skipped")

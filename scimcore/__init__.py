@@ -51,6 +51,7 @@ from scimcore.models import (
     project,
     validate_resource,
 )
+from scimcore.patch import PatchResult, apply_patch, patch_resource
 from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
@@ -101,6 +102,7 @@ __all__ = [
     "NotFound",
     "NotImplementedFeature",
     "PatchOp",
+    "PatchResult",
     "PayloadTooLarge",
     "PostgresAuditLog",
     "PreconditionFailed",
@@ -120,10 +122,12 @@ __all__ = [
     "Uniqueness",
     "User",
     "__version__",
+    "apply_patch",
     "load_mapping",
     "mapping_from_dict",
     "open_audit_log",
     "parse_filter",
+    "patch_resource",
     "project",
     "validate_resource",
 ]

@@ -1,4 +1,4 @@
-"""Filters through every store give the same results as the in-memory reference, pushed down or not."""
+"""Filters through every store give the results of the in-memory reference, pushed down or not."""
 
 from __future__ import annotations
 

@@ -63,6 +63,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.service import ScimRequest, ScimResponse, ScimService, ServiceConfig
 from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
@@ -111,9 +112,13 @@ __all__ = [
     "Schema",
     "SchemaRegistry",
     "ScimError",
+    "ScimRequest",
+    "ScimResponse",
+    "ScimService",
     "SearchRequest",
     "Sensitive",
     "ServerError",
+    "ServiceConfig",
     "SqliteAuditLog",
     "SqliteStore",
     "TooMany",

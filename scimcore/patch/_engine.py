@@ -348,7 +348,7 @@ class _Patcher:
         if attr.multi_valued:
             _check_one_primary(attr, value, where)
             if op == "add" and isinstance(current, list):
-                new = [copy_json(v) for v in current]
+                new = list(current)
                 written = [self._add_element(attr, new, item) for item in value]
                 _fix_primary(new, [i for i, v in zip(written, value) if _primary_in(v, None)])
                 _put(container, attr.name, new)
@@ -422,7 +422,7 @@ class _Patcher:
         container = self._container(target, create=True)
         assert container is not None
         current = _get(container, attr.name)
-        elements = [copy_json(e) for e in current] if isinstance(current, list) else []
+        elements = list(current) if isinstance(current, list) else []
         matched = [
             i
             for i, e in enumerate(elements)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import marshal
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -189,11 +190,20 @@ def find_key(obj: Mapping[str, Any], name: str) -> str | None:
 
 
 def copy_json(value: Any) -> Any:
-    """A deep copy of JSON data (dicts, lists, scalars); much faster than copy.deepcopy."""
-    if isinstance(value, dict):
-        return {k: copy_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [copy_json(v) for v in value]
+    """A deep copy of JSON data (dicts, lists, scalars); several times faster than deepcopy.
+
+    ``marshal`` copies plain JSON values in C; anything it cannot take (a Mapping that is not a
+    dict, nesting deeper than it allows) is copied by a plain recursive walk instead.
+    """
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except (ValueError, TypeError):
+        return _walk_copy(value)
+
+
+def _walk_copy(value: Any) -> Any:
     if isinstance(value, Mapping):
-        return {k: copy_json(v) for k, v in value.items()}
+        return {k: _walk_copy(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_walk_copy(v) for v in value]
     return value

@@ -13,7 +13,7 @@ from typing import Any
 
 from scimcore.errors import ConfigurationError, ServerError
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
-from scimcore.store._base import DEFAULT_UNIQUE, FilterLike
+from scimcore.store._base import DEFAULT_UNIQUE
 from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, table_name
 
 __all__ = ["PostgresStore"]
@@ -51,11 +51,6 @@ class _PostgresDialect(SqlDialect):
 
     def text_order(self, expr: str) -> str:
         return f'({expr}) COLLATE "C"'
-
-    def pushdown(
-        self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
-    ) -> tuple[str, list[Any], FilterLike | None]:
-        return super().pushdown(flt, rt=rt, registry=registry)
 
 
 class PostgresStore:

@@ -26,6 +26,7 @@ from scimcore.errors import (
     ServerError,
     Uniqueness,
 )
+from scimcore.filter import Filter
 from scimcore.schema import SchemaRegistry
 from scimcore.store._base import (
     FilterLike,
@@ -41,7 +42,8 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._search import page_in_memory
+from scimcore.store._pushdown import narrow_where
+from scimcore.store._search import check_filter, page_in_memory
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ATTR = re.compile(r"^[A-Za-z][A-Za-z0-9_$-]*$")
@@ -116,12 +118,29 @@ class SqlDialect:
     def pushdown(
         self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
     ) -> tuple[str, list[Any], FilterLike | None]:
-        """Compile a filter to (WHERE, params, residual).
+        """Compile a filter to (WHERE, params, residual): the SQL FILTER SEAM.
 
-        The SQL FILTER SEAM: until ``scimcore.filter.compile_sql`` is available this pushes
-        nothing down (``1=1``) and leaves the whole filter to be evaluated in memory.
+        Until ``scimcore.filter.compile_sql`` lands this uses the store's narrow pushdown
+        (equality on the indexed attributes) as a superset and returns the whole filter as the
+        residual, evaluated in memory on the candidates; a filter that is not a parsed
+        :class:`scimcore.filter.Filter` is evaluated entirely in memory.
         """
+        if isinstance(flt, Filter):
+            narrowed = narrow_where(
+                flt,
+                rt=rt,
+                registry=registry,
+                expression=self._indexed_expression,
+                placeholder=self.placeholder,
+            )
+            if narrowed is not None:
+                return narrowed[0], narrowed[1], flt
         return "1=1", [], flt
+
+    def _indexed_expression(self, attr: str, case_exact: bool) -> str:
+        """The SQL the store's index on ``attr`` covers (see the schema creation)."""
+        text = self.text_at((attr,))
+        return text if case_exact else self.lower(text)
 
 
 class SqlTransaction:
@@ -422,6 +441,7 @@ class SqlTransaction:
 
     def search(self, rt: str, query: Query) -> Page:
         t = self._t(rt)
+        check_filter(query, rt)
         where, params, residual = "1=1", list[Any](), query.filter
         if query.filter is not None:
             where, params, residual = self._d.pushdown(query.filter, rt=rt, registry=self._registry)

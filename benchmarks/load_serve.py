@@ -204,14 +204,14 @@ def measure(
     base: str, op: str, users: list[tuple[str, str]], seconds: float, procs: int, threads: int
 ) -> tuple[float, dict[int, int]]:
     ctx = mp.get_context("spawn")
-    started = time.monotonic()
+    start = time.time() + 3.0  # every client starts together, once the processes are up
+    jobs = [(base, op, users, start, seconds, threads, p) for p in range(procs)]
     with ctx.Pool(procs) as pool:
-        results = pool.map(_worker, [(base, op, users, seconds, threads, p) for p in range(procs)])
-    elapsed = max(time.monotonic() - started - 0.0, seconds)
+        results = pool.map(_worker, jobs)
     total: Counter[int] = Counter()
     for _, counts in results:
         total.update(counts)
-    return sum(total.values()) / elapsed, dict(total)
+    return sum(total.values()) / seconds, dict(total)
 
 
 def lost_updates(base: str, clients: int, each: int) -> tuple[int, int, dict[int, int]]:

@@ -51,6 +51,7 @@ from scimcore.models import (
     project,
     validate_resource,
 )
+from scimcore.patch import PatchResult, apply_patch, patch_resource
 from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
@@ -62,6 +63,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.service import ScimRequest, ScimResponse, ScimService, ServiceConfig
 from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
@@ -101,6 +103,7 @@ __all__ = [
     "NotFound",
     "NotImplementedFeature",
     "PatchOp",
+    "PatchResult",
     "PayloadTooLarge",
     "PostgresAuditLog",
     "PreconditionFailed",
@@ -109,9 +112,13 @@ __all__ = [
     "Schema",
     "SchemaRegistry",
     "ScimError",
+    "ScimRequest",
+    "ScimResponse",
+    "ScimService",
     "SearchRequest",
     "Sensitive",
     "ServerError",
+    "ServiceConfig",
     "SqliteAuditLog",
     "SqliteStore",
     "TooMany",
@@ -120,10 +127,12 @@ __all__ = [
     "Uniqueness",
     "User",
     "__version__",
+    "apply_patch",
     "load_mapping",
     "mapping_from_dict",
     "open_audit_log",
     "parse_filter",
+    "patch_resource",
     "project",
     "validate_resource",
 ]

@@ -47,8 +47,8 @@ def make_store(kind: str, request: pytest.FixtureRequest, **options: Any) -> Ite
         yield MemoryStore(**options)
         return
     if kind == "sqlite":
-        tmp = request.getfixturevalue("tmp_path")
-        sqlite = SqliteStore(str(tmp / f"scim-{next(_counter)}.db"), **options)
+        tmp = request.getfixturevalue("tmp_path_factory").mktemp("store")
+        sqlite = SqliteStore(str(tmp / "scim.db"), **options)
         try:
             yield sqlite
         finally:

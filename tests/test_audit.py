@@ -162,3 +162,38 @@ def test_audit_log_shares_the_store_file(tmp_path: Path) -> None:
     tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
     conn.close()
     assert {"users", "scim_audit"} <= tables
+
+
+def test_backend_search_and_clear_by_scim_filter(log: AuditLog) -> None:
+    okta = {"User-Agent": "Okta SCIM Client 1.0.0"}
+    log.append(_rec(0, status=201, headers=okta, new={"id": "u0", "userName": "Ann"}))
+    log.append(
+        _rec(
+            1,
+            method="PATCH",
+            path="/Users/u0",
+            status=400,
+            error={"scimType": "mutability", "detail": "no"},
+            headers={"ADSCIMVersion": "2.0"},
+            client_ip="198.51.100.7",
+        )
+    )
+    log.append(_rec(2, method="DELETE", path="/Users/u0", status=204, token_name="jc"))
+    ids = lambda f: [r.id for r in log.search(f).records]  # noqa: E731
+    assert ids('idp eq "okta"') == ["r000"]
+    assert ids("status ge 400") == ["r001"]
+    assert ids('scimType eq "MUTABILITY" or action eq "delete"') == ["r002", "r001"]
+    assert ids('userName sw "an"') == ["r000"]
+    assert ids('clientIp eq "198.51.100.7" and idp eq "entra"') == ["r001"]
+    assert ids('tokenName eq "jc"') == ["r002"]
+    assert ids('time gt "2026-11-24T12:00:30Z"') == ["r002", "r001"]
+    assert ids("diff pr") == ["r000"]
+    assert log.clear(filter="status lt 300") == 2
+    assert ids(None) == ["r001"]
+
+
+def test_bad_filter_is_invalid_filter() -> None:
+    from scimcore.errors import InvalidFilter
+
+    with pytest.raises(InvalidFilter):
+        MemoryAuditLog().search("status gx 1")

@@ -185,3 +185,38 @@ def test_bundle_decide() -> None:
 def test_bad_policy_configuration_names_the_key(conf: dict[str, Any], needle: str) -> None:
     with pytest.raises(ConfigurationError, match=needle):
         ProvisioningPolicy.from_dict(conf)
+
+
+def test_purge_deletes_only_users_past_retention_from_a_store() -> None:
+    from scimcore.policy import purge
+    from scimcore.store import MemoryStore
+
+    store = MemoryStore()
+    with store.transaction() as tx:
+        tx.create(
+            "User",
+            deactivated(id="old", userName="old", meta={"lastModified": "2026-10-01T00:00:00Z"}),
+        )
+        tx.create(
+            "User",
+            deactivated(id="new", userName="new", meta={"lastModified": "2026-11-23T00:00:00Z"}),
+        )
+        tx.create(
+            "User", stored(id="act", userName="act", meta={"lastModified": "2020-01-01T00:00:00Z"})
+        )
+        tx.create(
+            "Group",
+            {"id": "g", "displayName": "g", "members": [{"value": "old"}, {"value": "act"}]},
+        )
+    keep = ProvisioningPolicy.from_dict({"deprovision": "deactivate"})
+    assert purge(store, keep, NOW) == []
+    policy = ProvisioningPolicy.from_dict(
+        {"deprovision": "deactivate_then_delete", "retention_days": 30}
+    )
+    assert purge(store, policy, NOW) == ["old"]
+    with store.transaction() as tx:
+        assert tx.get("User", "old") is None
+        assert tx.get("User", "new") is not None
+        group = tx.get("Group", "g")
+        assert group is not None
+        assert [m["value"] for m in group.resource["members"]] == ["act"]

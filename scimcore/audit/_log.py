@@ -8,7 +8,6 @@ and clears them on demand or everything older than a cut-off (retention).
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import json
 import sqlite3
 import threading
@@ -18,7 +17,8 @@ from typing import Any, Protocol
 import attrs
 
 from scimcore.audit._record import AUDIT_REGISTRY, AuditEvent, _iso
-from scimcore.errors import ConfigurationError, InvalidValue, NotImplementedFeature
+from scimcore.errors import ConfigurationError, InvalidValue
+from scimcore.filter import parse_filter
 
 _MAX_COUNT = 1000
 
@@ -64,10 +64,6 @@ def compile_audit_filter(text: str | None) -> Callable[[Mapping[str, Any]], bool
     """A predicate over record JSON for a SCIM filter (invalidFilter on a bad one)."""
     if text is None or not text.strip():
         return lambda _record: True
-    try:
-        parse_filter = importlib.import_module("scimcore.filter").parse_filter
-    except (ImportError, AttributeError):  # pragma: no cover (the filter layer is part of scimcore)
-        raise NotImplementedFeature("audit search by filter needs scimcore.filter") from None
     flt = parse_filter(text, registry=AUDIT_REGISTRY)
     matches: Callable[[Mapping[str, Any]], bool] = flt.matches
     return matches

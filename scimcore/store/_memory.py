@@ -23,7 +23,7 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._search import page_in_memory
+from scimcore.store._search import check_filter, page_in_memory
 
 __all__ = ["MemoryStore"]
 
@@ -33,6 +33,10 @@ class _Entry:
     seq: int
     version: int
     resource: dict[str, Any]
+
+
+def _first(row: tuple[int, Any]) -> int:
+    return row[0]
 
 
 def _without_members(resource: Mapping[str, Any]) -> dict[str, Any]:
@@ -222,7 +226,9 @@ class _MemoryTransaction:
         self._put(rt, id, None)
 
     def search(self, rt: str, query: Query) -> Page:
-        rows = ((e.seq, e.resource) for e in self._table(rt).values())
+        check_filter(query, rt)
+        # insertion order is seq order, except after a rolled-back delete re-inserted an entry
+        rows = sorted(((e.seq, e.resource) for e in self._table(rt).values()), key=_first)
         page, _ = page_in_memory(rows, query, resource_type=rt, registry=self._s.registry)
         if query.exclude_members:
             resources = [_without_members(r) for r in page.resources]
@@ -239,7 +245,7 @@ class _MemoryTransaction:
         folded = value.lower()
         return [
             self._stored(e)
-            for e in self._table(rt).values()
+            for e in sorted(self._table(rt).values(), key=lambda e: e.seq)
             if isinstance(v := get_attr(e.resource, attr), str) and v.lower() == folded
         ]
 

@@ -26,6 +26,7 @@ from scimcore.errors import (
     ServerError,
     Uniqueness,
 )
+from scimcore.filter import And, Filter, compile_sql
 from scimcore.schema import SchemaRegistry
 from scimcore.store._base import (
     FilterLike,
@@ -41,7 +42,8 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._search import page_in_memory
+from scimcore.store._pushdown import mentions, narrow_where
+from scimcore.store._search import check_filter, page_in_memory
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ATTR = re.compile(r"^[A-Za-z][A-Za-z0-9_$-]*$")
@@ -116,12 +118,50 @@ class SqlDialect:
     def pushdown(
         self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
     ) -> tuple[str, list[Any], FilterLike | None]:
-        """Compile a filter to (WHERE, params, residual).
+        """Compile a filter to (WHERE, params, residual): where SQL meets the filter engine.
 
-        The SQL FILTER SEAM: until ``scimcore.filter.compile_sql`` is available this pushes
-        nothing down (``1=1``) and leaves the whole filter to be evaluated in memory.
+        A parsed :class:`scimcore.filter.Filter` goes through ``scimcore.filter.compile_sql``
+        (``id`` mapped to the indexed column). Group members live in their own table, so the
+        top-level ``and`` terms that mention ``members`` stay out of the SQL; whenever anything
+        is left over the whole filter is the residual, applied in memory to the superset. If
+        the compiler refuses a filter the evaluator accepts, the store's narrow pushdown (equality
+        on the indexed attributes) gives the superset instead. Anything else that only has
+        ``matches`` is evaluated in memory.
         """
-        return "1=1", [], flt
+        if not isinstance(flt, Filter):
+            return "1=1", [], flt
+        terms = flt.ast.terms if isinstance(flt.ast, And) else (flt.ast,)
+        kept = [t for t in terms if not (rt == "Group" and mentions(t, "members"))]
+        if not kept:
+            return "1=1", [], flt
+        node = kept[0] if len(kept) == 1 else And(tuple(kept))
+        try:
+            compiled = compile_sql(
+                node,
+                dialect="postgres" if self.name == "postgres" else "sqlite",
+                json_column="data",
+                attr_map={"id": "id"},
+                registry=flt.registry,
+                resource_type=rt,
+            )
+        except ScimError:
+            narrowed = narrow_where(
+                flt,
+                rt=rt,
+                registry=registry,
+                expression=self._indexed_expression,
+                placeholder=self.placeholder,
+            )
+            if narrowed is None:
+                return "1=1", [], flt
+            return narrowed[0], narrowed[1], flt
+        exact = len(kept) == len(terms) and compiled.residual is None
+        return compiled.where, list(compiled.params), None if exact else flt
+
+    def _indexed_expression(self, attr: str, case_exact: bool) -> str:
+        """The SQL the store's index on ``attr`` covers (see the schema creation)."""
+        text = self.text_at((attr,))
+        return text if case_exact else self.lower(text)
 
 
 class SqlTransaction:
@@ -422,6 +462,7 @@ class SqlTransaction:
 
     def search(self, rt: str, query: Query) -> Page:
         t = self._t(rt)
+        check_filter(query, rt)
         where, params, residual = "1=1", list[Any](), query.filter
         if query.filter is not None:
             where, params, residual = self._d.pushdown(query.filter, rt=rt, registry=self._registry)

@@ -3,6 +3,14 @@
 The headline API is re-exported here; each layer has its own subpackage with the rest.
 """
 
+from scimcore.audit import (
+    AuditEvent,
+    AuditLog,
+    MemoryAuditLog,
+    PostgresAuditLog,
+    SqliteAuditLog,
+    open_audit_log,
+)
 from scimcore.errors import (
     BadRequest,
     ConfigurationError,
@@ -32,6 +40,7 @@ from scimcore.errors import (
     Uniqueness,
 )
 from scimcore.filter import Filter, parse_filter
+from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
 from scimcore.models import (
     EnterpriseUser,
     Group,
@@ -42,6 +51,8 @@ from scimcore.models import (
     project,
     validate_resource,
 )
+from scimcore.patch import PatchResult, apply_patch, patch_resource
+from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
 from scimcore.schema import (
     DEFAULT_REGISTRY,
     ENTERPRISE_USER_URN,
@@ -52,6 +63,7 @@ from scimcore.schema import (
     Schema,
     SchemaRegistry,
 )
+from scimcore.service import ScimRequest, ScimResponse, ScimService, ServiceConfig
 from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
@@ -61,10 +73,15 @@ __all__ = [
     "ENTERPRISE_USER_URN",
     "GROUP_URN",
     "USER_URN",
+    "AppRecord",
     "Attribute",
+    "AttributeMapping",
+    "AuditEvent",
+    "AuditLog",
     "BadRequest",
     "ConfigurationError",
     "Conflict",
+    "DeprovisioningPolicy",
     "EnterpriseUser",
     "ExpiredCursor",
     "Filter",
@@ -78,6 +95,7 @@ __all__ = [
     "InvalidValue",
     "InvalidVersion",
     "ListResponse",
+    "MemoryAuditLog",
     "MemoryStore",
     "MethodNotAllowed",
     "Mutability",
@@ -85,15 +103,23 @@ __all__ = [
     "NotFound",
     "NotImplementedFeature",
     "PatchOp",
+    "PatchResult",
     "PayloadTooLarge",
+    "PostgresAuditLog",
     "PreconditionFailed",
+    "ProvisioningPolicy",
     "ResourceType",
     "Schema",
     "SchemaRegistry",
     "ScimError",
+    "ScimRequest",
+    "ScimResponse",
+    "ScimService",
     "SearchRequest",
     "Sensitive",
     "ServerError",
+    "ServiceConfig",
+    "SqliteAuditLog",
     "SqliteStore",
     "TooMany",
     "TooManyRequests",
@@ -101,7 +127,12 @@ __all__ = [
     "Uniqueness",
     "User",
     "__version__",
+    "apply_patch",
+    "load_mapping",
+    "mapping_from_dict",
+    "open_audit_log",
     "parse_filter",
+    "patch_resource",
     "project",
     "validate_resource",
 ]

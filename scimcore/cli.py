@@ -1,10 +1,100 @@
-"""The ``scimcore`` command line: the reference server and the audit log (subcommands grow here)."""
+"""The ``scimcore`` command line: the reference server and the audit log (subcommands grow here).
+
+Each subcommand is added by one ``_add_<name>(subparsers)`` function that sets ``func`` on its
+parser; :func:`main` calls it. Add a subcommand by writing such a function and listing it in
+:data:`_COMMANDS`.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from scimcore.audit._cli import add_audit_parser, run_audit
+from scimcore.errors import ConfigurationError
+
+_Subparsers = Any
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import attrs
+
+    from scimcore.service import BearerTokens
+    from scimcore.service._serve import new_token, open_store, run_server
+    from scimcore.service._service import ScimService
+    from scimcore.service._settings import DEFAULT_DB, ServeSettings, load_settings
+
+    try:
+        settings = load_settings(args.config) if args.config else ServeSettings()
+        host = args.host or settings.host
+        port = args.port if args.port is not None else settings.port
+        db = args.db or settings.db or DEFAULT_DB
+        config = settings.config
+        if not args.config or args.base_url:
+            base_url = args.base_url or f"http://{host}:{port}/scim/v2"
+            config = attrs.evolve(config, base_url=base_url)
+        if args.token:
+            auth = BearerTokens.from_tokens({f"cli-{i + 1}": t for i, t in enumerate(args.token)})
+            config = attrs.evolve(config, authenticator=auth)
+        generated = None
+        if config.authenticator is None and not args.no_auth:
+            generated = new_token()
+            config = attrs.evolve(
+                config, authenticator=BearerTokens.from_tokens({"generated": generated})
+            )
+        store = open_store(db, config)
+    except ConfigurationError as exc:
+        print(f"scimcore serve: {exc.detail}", file=sys.stderr)
+        return 2
+    service = ScimService(store, config)
+    print(f"scimcore: serving SCIM 2.0 at {config.base_url} (store: {db})", file=sys.stderr)
+    if generated is not None:
+        print(f"scimcore: no token configured; use this one: {generated}", file=sys.stderr)
+    try:
+        run_server(service, host, port, server=args.server)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+    return 0
+
+
+def _add_serve(sub: _Subparsers) -> None:
+    p = sub.add_parser(
+        "serve",
+        help="run the reference SCIM 2.0 server",
+        description="Run the reference SCIM 2.0 server; base URL http://HOST:PORT/scim/v2.",
+    )
+    p.add_argument("--config", metavar="FILE", help="a TOML config file (see README.md)")
+    p.add_argument(
+        "--db",
+        metavar="URL",
+        help="sqlite:///FILE (default sqlite:///scimcore.sqlite3), postgresql://… or memory:",
+    )
+    p.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, help="port to listen on (default 8080)")
+    p.add_argument(
+        "--token",
+        action="append",
+        metavar="TOKEN",
+        help="a bearer token to accept (repeat for several); without one a token is generated",
+    )
+    p.add_argument("--base-url", help="the public SCIM base URL, if not http://HOST:PORT/scim/v2")
+    p.add_argument(
+        "--server",
+        choices=("auto", "uvicorn", "wsgiref"),
+        default="auto",
+        help="HTTP server: uvicorn when installed (auto), or the standard library's",
+    )
+    p.add_argument(
+        "--no-auth", action="store_true", help="serve without authentication (local testing only)"
+    )
+    p.set_defaults(func=_serve)
+
+
+_COMMANDS: list[Callable[[_Subparsers], None]] = [_add_serve]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -12,7 +102,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scimcore", description="scimcore: a SCIM 2.0 core library and reference server"
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for add in _COMMANDS:
+        add(sub)
+    add_audit_parser(sub)
     return parser
 
 
@@ -23,7 +116,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return 2
+    if args.command == "audit":
+        return run_audit(args)
+    func: Callable[[argparse.Namespace], int] = args.func
+    return func(args)
 
 
 if __name__ == "__main__":

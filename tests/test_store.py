@@ -299,3 +299,32 @@ def test_group_display_name_uniqueness_is_opt_in(
             tx.create("Group", group("g1", "Staff"))
         with pytest.raises(Uniqueness), strict.transaction() as tx:
             tx.create("Group", group("g2", "staff"))
+
+
+def test_a_caught_uniqueness_leaves_the_transaction_usable(store: Store) -> None:
+    with store.transaction() as tx:
+        tx.create("User", user("u1", "alice"))
+        tx.create("User", user("u2", "bob"))
+        with pytest.raises(Uniqueness):
+            tx.create("User", user("u3", "ALICE"))
+        with pytest.raises(Uniqueness):
+            tx.replace("User", "u2", user("u2", "Alice"))
+        tx.create("User", user("u4", "carol"))
+    with store.transaction() as tx:
+        assert tx.get("User", "u3") is None
+        u2 = tx.get("User", "u2")
+        assert u2 is not None
+        assert (u2.resource["userName"], u2.version) == ("bob", 1)
+        assert [s.id for s in tx.find_by("User", "userName", "bob")] == ["u2"]
+        assert tx.search("User", Query()).total == 3
+
+
+def test_the_core_imports_without_psycopg() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; import scimcore, scimcore.store; "
+        "assert 'psycopg' not in sys.modules, 'psycopg imported eagerly'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

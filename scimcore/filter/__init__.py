@@ -4,6 +4,7 @@
 * :func:`parse` / :func:`to_text`: text to an immutable AST and back.
 * :func:`parse_path`: the PATCH path grammar (RFC 7644 §3.5.2) to a :class:`PatchPath`.
 * :func:`element_matcher`: a bracket filter as a test of one element of a complex attribute.
+* :func:`compile_sql`: a filter as a parameterised WHERE clause for SQLite or PostgreSQL.
 """
 
 from scimcore.filter._ast import (
@@ -30,6 +31,7 @@ from scimcore.filter._parser import (
     parse,
     parse_path,
 )
+from scimcore.filter._sql import SqlFilter, compile_sql, register_sqlite_functions
 
 __all__ = [
     "COMPARE_OPS",
@@ -46,7 +48,9 @@ __all__ = [
     "Or",
     "PatchPath",
     "Present",
+    "SqlFilter",
     "ValuePath",
+    "compile_sql",
     "element_matcher",
     "is_present",
     "literal_text",
@@ -54,5 +58,6 @@ __all__ = [
     "parse_datetime",
     "parse_filter",
     "parse_path",
+    "register_sqlite_functions",
     "to_text",
 ]

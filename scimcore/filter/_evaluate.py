@@ -340,14 +340,14 @@ def _complex_value(target: _Target, path: AttrPath) -> _Target:
 
 def _compare(node: Compare, scope: Scope) -> Predicate:
     target = scope.resolve(node.path)
-    if target.attr.is_complex:
-        target = _complex_value(target, node.path)
     op = node.op
     if node.value is None:  # parse rejects null with every other operator
         present = _present(target)
         if op == "eq":
             return lambda r: not present(r)
         return present
+    if target.attr.is_complex:
+        target = _complex_value(target, node.path)
     if op == "ne":
         equal = _compare(Compare(node.path, "eq", node.value), scope)
         return lambda r: not equal(r)

@@ -18,6 +18,7 @@ from scimcore.store._base import (
     version_tag,
 )
 from scimcore.store._memory import MemoryStore
+from scimcore.store._postgres import PostgresStore
 from scimcore.store._sqlite import SqliteStore
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "FilterLike",
     "MemoryStore",
     "Page",
+    "PostgresStore",
     "Query",
     "SqliteStore",
     "Store",

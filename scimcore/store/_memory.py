@@ -23,7 +23,7 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._search import page_in_memory
+from scimcore.store._search import check_filter, page_in_memory
 
 __all__ = ["MemoryStore"]
 
@@ -222,6 +222,7 @@ class _MemoryTransaction:
         self._put(rt, id, None)
 
     def search(self, rt: str, query: Query) -> Page:
+        check_filter(query, rt)
         rows = ((e.seq, e.resource) for e in self._table(rt).values())
         page, _ = page_in_memory(rows, query, resource_type=rt, registry=self._s.registry)
         if query.exclude_members:

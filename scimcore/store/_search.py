@@ -6,10 +6,21 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from scimcore.errors import InvalidCursor, ScimError
+from scimcore.filter import Filter
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import Page, Query, clamp_index, cursor_position, encode_cursor
 
-__all__ = ["page_in_memory", "sort_key"]
+__all__ = ["check_filter", "page_in_memory", "sort_key"]
+
+
+def check_filter(query: Query, rt: str) -> None:
+    """Raise InvalidFilter now when the query's filter cannot apply to ``rt``.
+
+    Every store checks first, so an invalid filter fails the same way whether or not any
+    resource (or SQL candidate) would have reached the in-memory evaluation.
+    """
+    if isinstance(query.filter, Filter):
+        query.filter.predicate(rt)
 
 
 def _sort_value(resource: Mapping[str, Any], parts: tuple[str, ...]) -> Any:

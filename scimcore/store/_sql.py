@@ -26,6 +26,7 @@ from scimcore.errors import (
     ServerError,
     Uniqueness,
 )
+from scimcore.filter import Filter
 from scimcore.schema import SchemaRegistry
 from scimcore.store._base import (
     FilterLike,
@@ -41,7 +42,8 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._search import page_in_memory
+from scimcore.store._pushdown import narrow_where
+from scimcore.store._search import check_filter, page_in_memory
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ATTR = re.compile(r"^[A-Za-z][A-Za-z0-9_$-]*$")
@@ -116,12 +118,29 @@ class SqlDialect:
     def pushdown(
         self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
     ) -> tuple[str, list[Any], FilterLike | None]:
-        """Compile a filter to (WHERE, params, residual).
+        """Compile a filter to (WHERE, params, residual): the SQL FILTER SEAM.
 
-        The SQL FILTER SEAM: until ``scimcore.filter.compile_sql`` is available this pushes
-        nothing down (``1=1``) and leaves the whole filter to be evaluated in memory.
+        Until ``scimcore.filter.compile_sql`` lands this uses the store's narrow pushdown
+        (equality on the indexed attributes) as a superset and returns the whole filter as the
+        residual, evaluated in memory on the candidates; a filter that is not a parsed
+        :class:`scimcore.filter.Filter` is evaluated entirely in memory.
         """
+        if isinstance(flt, Filter):
+            narrowed = narrow_where(
+                flt,
+                rt=rt,
+                registry=registry,
+                expression=self._indexed_expression,
+                placeholder=self.placeholder,
+            )
+            if narrowed is not None:
+                return narrowed[0], narrowed[1], flt
         return "1=1", [], flt
+
+    def _indexed_expression(self, attr: str, case_exact: bool) -> str:
+        """The SQL the store's index on ``attr`` covers (see the schema creation)."""
+        text = self.text_at((attr,))
+        return text if case_exact else self.lower(text)
 
 
 class SqlTransaction:
@@ -231,39 +250,47 @@ class SqlTransaction:
         return out
 
     def _claim_unique(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
-        wanted = self._unique_values(rt, resource)
+        """Insert the resource's unique values; on a clash undo what was added, raise Uniqueness.
+
+        ``ON CONFLICT DO NOTHING`` makes a clash (also with a concurrent, committed insert) an
+        empty result rather than an error, so the transaction stays usable after a Uniqueness.
+        """
+        wanted = set(self._unique_values(rt, resource))
+        held: set[tuple[str, str]] = set()
         if not fresh:
             held = {
-                (a, v)
+                (str(a), str(v))
                 for a, v in self._x(
                     f"SELECT attr, value FROM {self._unique_table} WHERE rt = %s AND seq = %s",
                     [rt, seq],
                 ).fetchall()
             }
-            if held == set(wanted):
-                return
-            self._x(f"DELETE FROM {self._unique_table} WHERE rt = %s AND seq = %s", [rt, seq])
-        for attr, value in wanted:
-            taken = self._x(
-                f"SELECT seq FROM {self._unique_table} WHERE rt = %s AND attr = %s AND value = %s",
-                [rt, attr, value],
-            ).fetchone()
-            if taken is not None and int(taken[0]) != seq:
-                raise Uniqueness(
-                    f"{attr} {get_attr(resource, attr)!r} is already taken by another {rt}"
-                    " (compared case-insensitively)"
-                )
+        added: list[tuple[str, str]] = []
+        for attr, value in sorted(wanted - held):
             try:
-                self._x(
+                row = self._x(
                     f"INSERT INTO {self._unique_table} (rt, attr, value, seq)"
-                    " VALUES (%s, %s, %s, %s)",
+                    " VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING RETURNING seq",
                     [rt, attr, value, seq],
-                )
-            except self._d.unique_errors:
+                ).fetchone()
+            except self._d.unique_errors:  # pragma: no cover - ON CONFLICT covers it
+                row = None
+            if row is None:
+                for a, v in added:
+                    self._drop_unique(rt, a, v)
                 raise Uniqueness(
                     f"{attr} {get_attr(resource, attr)!r} is already taken by another {rt}"
                     " (compared case-insensitively)"
-                ) from None
+                )
+            added.append((attr, value))
+        for attr, value in held - wanted:
+            self._drop_unique(rt, attr, value)
+
+    def _drop_unique(self, rt: str, attr: str, value: str) -> None:
+        self._x(
+            f"DELETE FROM {self._unique_table} WHERE rt = %s AND attr = %s AND value = %s",
+            [rt, attr, value],
+        )
 
     @staticmethod
     def _split(rt: str, resource: Mapping[str, Any], version: int) -> dict[str, Any]:
@@ -290,15 +317,19 @@ class SqlTransaction:
         if not isinstance(id, str) or not id:
             raise ServerError("a resource must carry its id before it is stored")
         data = self._split(rt, resource, 1)
-        try:
-            row = self._x(
-                f"INSERT INTO {self._t(rt)} (id, version, data) VALUES (%s, 1, %s) RETURNING seq",
-                [id, self._d.dump(data)],
-            ).fetchone()
-        except self._d.unique_errors:
-            raise Uniqueness(f"{rt} id {id!r} is already taken") from None
+        row = self._x(
+            f"INSERT INTO {self._t(rt)} (id, version, data) VALUES (%s, 1, %s)"
+            " ON CONFLICT DO NOTHING RETURNING seq",
+            [id, self._d.dump(data)],
+        ).fetchone()
+        if row is None:
+            raise Uniqueness(f"{rt} id {id!r} is already taken")
         seq = int(row[0])
-        self._claim_unique(rt, seq, resource, fresh=True)
+        try:
+            self._claim_unique(rt, seq, resource, fresh=True)
+        except Uniqueness:
+            self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s", [seq])
+            raise
         self._write_members(rt, seq, resource, fresh=True)
         return Stored(with_version(resource, 1), 1)
 
@@ -410,6 +441,7 @@ class SqlTransaction:
 
     def search(self, rt: str, query: Query) -> Page:
         t = self._t(rt)
+        check_filter(query, rt)
         where, params, residual = "1=1", list[Any](), query.filter
         if query.filter is not None:
             where, params, residual = self._d.pushdown(query.filter, rt=rt, registry=self._registry)

@@ -6,11 +6,10 @@ import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from typing import Any
 
 from scimcore.errors import ServerError
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
-from scimcore.store._base import DEFAULT_UNIQUE, FilterLike
+from scimcore.store._base import DEFAULT_UNIQUE
 from scimcore.store._sql import SqlDialect, SqlTransaction, table_name
 
 __all__ = ["SqliteStore"]
@@ -39,11 +38,6 @@ class _SqliteDialect(SqlDialect):
 
     def lower(self, expr: str) -> str:
         return f"scim_lower({expr})"
-
-    def pushdown(
-        self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
-    ) -> tuple[str, list[Any], FilterLike | None]:
-        return super().pushdown(flt, rt=rt, registry=registry)
 
 
 def register_functions(conn: sqlite3.Connection) -> None:

@@ -1,0 +1,199 @@
+"""Values against their attribute definitions: type checks, dialect coercion and SCIM equality."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from scimcore.dialects import UNCHANGED, Dialect
+from scimcore.errors import InvalidValue
+from scimcore.schema import Attribute
+
+Where = list[str | int]
+
+_PYTHON_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "reference": (str,),
+    "binary": (str,),
+    "dateTime": (str,),
+    "boolean": (bool,),
+    "integer": (int,),
+    "decimal": (int, float),
+}
+
+
+def _coerce(attr: Attribute, value: Any, dialects: Sequence[Dialect]) -> Any:
+    for d in dialects:
+        out = d.coerce(attr, value)
+        if out is not UNCHANGED:
+            return out
+    return value
+
+
+def _describe(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__
+
+
+def check_value(
+    attr: Attribute, value: Any, dialects: Sequence[Dialect], where: Where, *, element: bool = False
+) -> Any:
+    """Return ``value`` checked (and coerced by the dialects) for ``attr``; None means unassign.
+
+    Null, an empty list and an empty object all mean "unassigned" (RFC 7643 §2.5).
+
+    ``element`` checks one element of a multi-valued attribute instead of the whole list.
+    Null sub-attributes are dropped, readOnly sub-attributes inside a value are ignored (RFC 7644
+    §3.5.1 ignores readOnly values a client sends), sub-attribute names are canonicalised.
+    """
+    value = _coerce(attr, value, dialects)
+    if value is None:
+        return None
+    if attr.multi_valued and not element:
+        if not isinstance(value, list):
+            raise InvalidValue(
+                f"{attr.name!r} is multi-valued: send a list, not {_describe(value)}", path=where
+            )
+        out: list[Any] = []
+        for i, item in enumerate(value):
+            checked = check_value(attr, item, dialects, [*where, i], element=True)
+            if checked is not None and not any(same_element(attr, checked, o) for o in out):
+                out.append(checked)
+        return out or None
+    if attr.type == "complex":
+        if not isinstance(value, Mapping):
+            raise InvalidValue(
+                f"{attr.name!r} is complex: send an object of sub-attributes, not "
+                f"{_describe(value)}",
+                path=where,
+            )
+        obj: dict[str, Any] = {}
+        for key, sub_value in value.items():
+            sub = attr.sub_attribute(key) if isinstance(key, str) else None
+            if sub is None:
+                known = ", ".join(s.name for s in attr.sub_attributes)
+                raise InvalidValue(
+                    f"{attr.name!r} has no sub-attribute {key!r} (it has {known})",
+                    path=[*where, str(key)],
+                )
+            if sub.mutability == "readOnly":
+                continue
+            checked = check_value(sub, sub_value, dialects, [*where, sub.name])
+            if checked is not None:
+                obj[sub.name] = checked
+        return obj or None
+    return check_simple(attr, value, where)
+
+
+def check_simple(attr: Attribute, value: Any, where: Where) -> Any:
+    """Check a value of a simple (non-complex) type."""
+    expected = _PYTHON_TYPES[attr.type]
+    if not isinstance(value, expected) or (attr.type in ("integer", "decimal") and value is True):
+        raise InvalidValue(
+            f"{attr.name!r} takes {_TYPE_WORDS[attr.type]}, not {_describe(value)}", path=where
+        )
+    if isinstance(value, bool) and attr.type != "boolean":
+        raise InvalidValue(
+            f"{attr.name!r} takes {_TYPE_WORDS[attr.type]}, not a boolean", path=where
+        )
+    if attr.type == "decimal" and isinstance(value, float) and value != value:
+        raise InvalidValue(f"{attr.name!r} must be a finite number", path=where)
+    if attr.type == "dateTime" and isinstance(value, str):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidValue(
+                f"{attr.name!r} takes an xsd:dateTime such as 2024-01-31T12:00:00Z, not {value!r}",
+                path=where,
+            ) from None
+    return value
+
+
+_TYPE_WORDS = {
+    "string": "a string",
+    "reference": "a reference (a string)",
+    "binary": "base64 binary (a string)",
+    "dateTime": "a dateTime string",
+    "boolean": "a boolean (true or false)",
+    "integer": "an integer",
+    "decimal": "a number",
+}
+
+
+def same_simple(attr: Attribute | None, a: Any, b: Any) -> bool:
+    """SCIM equality of two simple values: strings compare case-insensitively unless caseExact."""
+    if isinstance(a, str) and isinstance(b, str):
+        if attr is None or attr.case_exact:
+            return a == b
+        return a == b or a.casefold() == b.casefold()
+    if isinstance(a, bool) or isinstance(b, bool):
+        return a is b
+    return bool(a == b)
+
+
+def same_element(attr: Attribute, new: Any, old: Any) -> bool:
+    """Whether ``new`` is the same value as the existing element ``old`` of ``attr``.
+
+    Complex elements with a ``value`` are the same when ``value`` matches (and ``type`` too where
+    both carry one); other complex elements when every sub-attribute of ``new`` except
+    ``primary`` and ``display`` matches ``old``.
+    """
+    if attr.type != "complex":
+        return same_simple(attr, new, old)
+    if not isinstance(new, Mapping) or not isinstance(old, Mapping):
+        return False
+    if "value" in new:
+        if not same_simple(attr.sub_attribute("value"), new["value"], _ci(old, "value")):
+            return False
+        old_type = _ci(old, "type")
+        if "type" in new and old_type is not None:
+            return same_simple(attr.sub_attribute("type"), new["type"], old_type)
+        return True
+    keys = [k for k in new if k not in ("primary", "display")]
+    if not keys:
+        return False
+    return all(same_simple(attr.sub_attribute(k), new[k], _ci(old, k)) for k in keys)
+
+
+def _ci(obj: Mapping[str, Any], name: str) -> Any:
+    if name in obj:
+        return obj[name]
+    low = name.lower()
+    for key, value in obj.items():
+        if key.lower() == low:
+            return value
+    return None
+
+
+def find_key(obj: Mapping[str, Any], name: str) -> str | None:
+    """The key of ``obj`` spelling ``name`` in any case, or None."""
+    if name in obj:
+        return name
+    low = name.lower()
+    for key in obj:
+        if isinstance(key, str) and key.lower() == low:
+            return key
+    return None
+
+
+def copy_json(value: Any) -> Any:
+    """A deep copy of JSON data (dicts, lists, scalars); much faster than copy.deepcopy."""
+    if isinstance(value, dict):
+        return {k: copy_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [copy_json(v) for v in value]
+    if isinstance(value, Mapping):
+        return {k: copy_json(v) for k, v in value.items()}
+    return value

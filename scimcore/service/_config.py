@@ -1,0 +1,71 @@
+"""ServiceConfig: everything a ScimService is told, as one immutable value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Literal
+
+import attrs
+
+from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
+from scimcore.service._auth import Authenticator
+from scimcore.service._hooks import AuditSink, RequestContext, WriteHook
+from scimcore.service._ratelimit import RateLimit
+
+MeResolver = Callable[[RequestContext], "str | None"]
+"""Maps an authenticated request to the id of the User it acts as (for ``/Me``), or None."""
+
+
+def _strip_slash(url: str) -> str:
+    return url.rstrip("/")
+
+
+@attrs.frozen(slots=True, kw_only=True)
+class ServiceConfig:
+    """How a :class:`~scimcore.service.ScimService` behaves. Every field has a safe default.
+
+    * ``base_url``: the absolute SCIM base URL; ``meta.location`` and ``Location`` are built from
+      it, and its path (``/scim/v2``) is stripped from request paths that carry it.
+    * ``registry``: the schemas and resource types served (custom extensions included).
+    * ``authenticator``: :class:`~scimcore.service.BearerTokens` or any
+      :class:`~scimcore.service.Authenticator`; None serves without authentication (only for an
+      application that authenticates before calling the handler).
+    * ``public_discovery``: serve ``/ServiceProviderConfig``, ``/Schemas`` and ``/ResourceTypes``
+      without authentication.
+    * ``max_body_bytes`` (413), ``max_results`` (the largest page; bigger ``count`` values are
+      clamped, RFC 7644 §3.4.2.4), ``default_count`` (page size when none is asked),
+      ``max_filter_length`` (longer filters are refused with ``tooMany``).
+    * ``bulk_max_operations`` and ``bulk_max_payload_bytes``: the ``/Bulk`` limits (413 beyond).
+    * ``patch_response``: ``"resource"`` (200 with the patched resource) or ``"no_content"`` (204).
+    * ``group_display_name_unique``: refuse a second group with the same displayName (409).
+    * ``rate_limit``: an optional :class:`~scimcore.service.RateLimit` (429 + Retry-After).
+    * ``me``: resolves ``/Me`` to a User id; without it ``/Me`` answers 501.
+    * ``change_password``: advertised in ``/ServiceProviderConfig`` (the policy layer decides).
+    * ``before_write`` and ``audit_sink``: the hook points described in ``scimcore.service._hooks``.
+    """
+
+    base_url: str = attrs.field(default="http://localhost:8080/scim/v2", converter=_strip_slash)
+    registry: SchemaRegistry = DEFAULT_REGISTRY
+    authenticator: Authenticator | None = None
+    public_discovery: bool = False
+    max_body_bytes: int = 1_048_576
+    max_results: int = 1000
+    default_count: int = 100
+    max_filter_length: int = 4096
+    bulk_max_operations: int = 1000
+    bulk_max_payload_bytes: int = 1_048_576
+    patch_response: Literal["resource", "no_content"] = "resource"
+    group_display_name_unique: bool = False
+    rate_limit: RateLimit | None = None
+    me: MeResolver | None = None
+    change_password: bool = False
+    before_write: tuple[WriteHook, ...] = attrs.field(default=(), converter=tuple)
+    audit_sink: AuditSink | None = None
+    documentation_uri: str | None = None
+
+    @property
+    def base_path(self) -> str:
+        """The path part of ``base_url`` (``/scim/v2``), or ``""``."""
+        rest = self.base_url.split("://", 1)[-1]
+        slash = rest.find("/")
+        return rest[slash:] if slash >= 0 else ""

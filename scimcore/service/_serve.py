@@ -1,0 +1,88 @@
+"""Running the reference server: open the store a ``--db`` URL names and serve over HTTP."""
+
+from __future__ import annotations
+
+import importlib
+import secrets
+import socketserver
+import sys
+from typing import Any, cast
+from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+from scimcore.errors import ConfigurationError
+from scimcore.service._config import ServiceConfig
+from scimcore.service._service import ScimService
+from scimcore.store import MemoryStore, Store
+
+
+def open_store(db: str, config: ServiceConfig) -> Store:
+    """Open the store a database URL names.
+
+    ``memory:`` keeps everything in memory; ``postgresql://…`` (or ``postgres://…``) uses
+    PostgreSQL; ``sqlite:///path``, ``sqlite:path`` or a plain file path use SQLite.
+    """
+    options: dict[str, Any] = {
+        "registry": config.registry,
+        "unique_group_display_name": config.group_display_name_unique,
+    }
+    if db in ("memory:", ":memory:", "memory"):
+        return MemoryStore(**options)
+    if db.startswith(("postgresql://", "postgres://")):
+        return cast(Store, _store_class("PostgresStore")(db, **options))
+    path = db
+    for prefix in ("sqlite:///", "sqlite://", "sqlite:"):
+        if db.startswith(prefix):
+            path = db[len(prefix) :]
+            break
+    if not path:
+        raise ConfigurationError(f"--db {db!r} names no SQLite file")
+    return cast(Store, _store_class("SqliteStore")(path, **options))
+
+
+def _store_class(name: str) -> Any:
+    found = getattr(importlib.import_module("scimcore.store"), name, None)
+    if found is None:
+        raise ConfigurationError(f"{name} is not available in this build")
+    return found
+
+
+def new_token() -> str:
+    """A fresh random bearer token (for a server started without one)."""
+    return secrets.token_urlsafe(32)
+
+
+class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        sys.stderr.write(f"{self.address_string()} {format % args}\n")
+
+
+def run_server(service: ScimService, host: str, port: int, *, server: str = "auto") -> None:
+    """Serve until interrupted: uvicorn (ASGI) when installed, else the stdlib WSGI server."""
+    use_uvicorn = server == "uvicorn"
+    if server == "auto":
+        try:
+            importlib.import_module("uvicorn")
+            use_uvicorn = True
+        except ImportError:
+            use_uvicorn = False
+    if use_uvicorn:
+        import uvicorn
+
+        from scimcore.adapters import asgi_app
+
+        uvicorn.run(asgi_app(service), host=host, port=port, log_level="warning")
+        return
+    from scimcore.adapters import wsgi_app
+
+    with make_server(
+        host,
+        port,
+        wsgi_app(service),
+        server_class=_ThreadingWSGIServer,
+        handler_class=_QuietHandler,
+    ) as httpd:
+        httpd.serve_forever()

@@ -1,0 +1,181 @@
+"""PostgresStore: resources as JSONB in PostgreSQL through a psycopg 3 connection pool.
+
+psycopg is imported when a PostgresStore is made, so the core runs without it installed
+(``pip install scimcore[postgres]`` brings it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from scimcore.errors import ConfigurationError, ServerError
+from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
+from scimcore.store._base import DEFAULT_UNIQUE
+from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, table_name
+
+__all__ = ["PostgresStore"]
+
+_SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def _key(k: str) -> str:
+    return "'" + k.replace("'", "''") + "'"
+
+
+class _PostgresDialect(SqlDialect):
+    name = "postgres"
+    placeholder = "%s"
+
+    def __init__(self, unique_errors: tuple[type[BaseException], ...], jsonb: Any) -> None:
+        self.unique_errors = unique_errors
+        self._jsonb = jsonb
+
+    def dump(self, value: Any) -> Any:
+        return self._jsonb(value)
+
+    def text_at(self, keys: Sequence[str]) -> str:
+        *head, last = keys
+        return "data" + "".join(f" -> {_key(k)}" for k in head) + f" ->> {_key(last)}"
+
+    def is_text_at(self, keys: Sequence[str]) -> str:
+        return "jsonb_typeof(data" + "".join(f" -> {_key(k)}" for k in keys) + ") = 'string'"
+
+    def lower(self, expr: str) -> str:
+        return f"lower({expr})"
+
+    def for_update(self) -> str:
+        return " FOR UPDATE"
+
+    def text_order(self, expr: str) -> str:
+        return f'({expr}) COLLATE "C"'
+
+
+class PostgresStore:
+    """Resources in PostgreSQL (JSONB), one pooled connection per transaction.
+
+    ``schema`` puts the tables in that PostgreSQL schema (created if missing); ``prefix`` starts
+    every table name. Write transactions run at READ COMMITTED and lock the rows they change
+    (``SELECT … FOR UPDATE``); ``transaction(readonly=True)`` reads one REPEATABLE READ snapshot.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        registry: SchemaRegistry = DEFAULT_REGISTRY,
+        unique: Mapping[str, Sequence[str]] = DEFAULT_UNIQUE,
+        unique_group_display_name: bool = False,
+        schema: str | None = None,
+        prefix: str = "scim_",
+        min_size: int = 1,
+        max_size: int = 10,
+    ) -> None:
+        try:
+            import psycopg
+            from psycopg.types.json import Jsonb
+            from psycopg_pool import ConnectionPool
+        except ImportError as exc:  # pragma: no cover - the test environment has psycopg
+            raise ConfigurationError(
+                "PostgresStore needs psycopg 3 and psycopg_pool: pip install 'scimcore[postgres]'"
+            ) from exc
+        if schema is not None and not _SCHEMA.match(schema):
+            raise ConfigurationError(f"schema name {schema!r} is not a plain SQL identifier")
+        if not _SCHEMA.match(prefix):
+            raise ConfigurationError(f"table prefix {prefix!r} is not a plain SQL identifier")
+        self.registry = registry
+        keys = {rt: tuple(a) for rt, a in unique.items()}
+        if unique_group_display_name:
+            keys["Group"] = (*keys.get("Group", ()), "displayName")
+        self._unique = keys
+        self._schema = schema
+        self._bare_prefix = prefix
+        self._prefix = f'"{schema}".{prefix}' if schema else prefix
+        self._types = frozenset({rt.name for rt in registry.resource_types} | {"User", "Group"})
+        self._dialect = _PostgresDialect((psycopg.errors.UniqueViolation,), Jsonb)
+        self._pool = ConnectionPool(
+            dsn, min_size=min_size, max_size=max_size, open=True, name="scimcore-store"
+        )
+        self._create_schema()
+
+    def _create_schema(self) -> None:
+        p, bare = self._prefix, self._bare_prefix
+        statements = []
+        if self._schema:
+            statements.append(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {p}member (group_seq bigint NOT NULL,"
+            " position integer NOT NULL, member_id text, data jsonb NOT NULL,"
+            " PRIMARY KEY (group_seq, position))",
+            f"CREATE INDEX IF NOT EXISTS {bare}member_id ON {p}member (member_id)",
+            f"CREATE TABLE IF NOT EXISTS {p}unique (rt text NOT NULL, attr text NOT NULL,"
+            " value text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (rt, attr, value))",
+            f"CREATE INDEX IF NOT EXISTS {bare}unique_seq ON {p}unique (rt, seq)",
+        ]
+        for rt in sorted(self._types):
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {table_name(p, rt)} (seq bigserial PRIMARY KEY,"
+                " id text NOT NULL UNIQUE, version integer NOT NULL, data jsonb NOT NULL)"
+            )
+        u, ub = table_name(p, "User"), table_name(bare, "User")
+        g, gb = table_name(p, "Group"), table_name(bare, "Group")
+        statements += [
+            f"CREATE INDEX IF NOT EXISTS {ub}_username ON {u} (lower(data ->> 'userName'))",
+            f"CREATE INDEX IF NOT EXISTS {ub}_externalid ON {u} ((data ->> 'externalId'))",
+            f"CREATE INDEX IF NOT EXISTS {gb}_displayname ON {g} (lower(data ->> 'displayName'))",
+            f"CREATE INDEX IF NOT EXISTS {gb}_externalid ON {g} ((data ->> 'externalId'))",
+        ]
+        with self._pool.connection() as conn, conn.transaction():
+            # one schema creator at a time (CREATE … IF NOT EXISTS races on the catalogue)
+            conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"scimcore:{p}"])
+            for statement in statements:
+                conn.execute(statement)
+
+    @contextmanager
+    def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
+        """One PostgreSQL transaction on a pooled connection; rolled back on an exception."""
+        from psycopg import IsolationLevel
+
+        with self._pool.connection() as conn:
+            conn.read_only = readonly
+            conn.isolation_level = (
+                IsolationLevel.REPEATABLE_READ if readonly else IsolationLevel.READ_COMMITTED
+            )
+            try:
+                with conn.transaction():
+                    cur: Cursor = conn.cursor()
+                    tx = SqlTransaction(
+                        cur,
+                        self._dialect,
+                        prefix=self._prefix,
+                        registry=self.registry,
+                        unique=self._unique,
+                        readonly=readonly,
+                        types=self._types,
+                    )
+                    try:
+                        yield tx
+                    finally:
+                        tx.closed = True
+            finally:
+                conn.read_only = False
+                conn.isolation_level = None
+
+    def close(self) -> None:
+        """Close the connection pool."""
+        self._pool.close()
+
+    def drop(self) -> None:
+        """Drop this store's tables (or its whole schema, when it has one): for tests and tools."""
+        if self._pool.closed:
+            raise ServerError("this store is closed")
+        with self._pool.connection() as conn, conn.transaction():
+            if self._schema:
+                conn.execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
+                return
+            for rt in sorted(self._types):
+                conn.execute(f"DROP TABLE IF EXISTS {table_name(self._prefix, rt)}")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}member")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}unique")

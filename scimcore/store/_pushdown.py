@@ -1,0 +1,102 @@
+"""The store's own narrow filter pushdown: equality on the indexed attributes, as a superset.
+
+Only ``eq`` on ``id``, ``userName``, ``externalId`` and group ``displayName`` (the lookups IdPs
+make before every create) is translated, into exactly the expressions the store's indexes cover.
+The SQL is a superset of the matches (terms it cannot translate are left out of an ``and``; an
+``or`` with such a term is not translated at all), so the caller always applies the whole filter
+in memory to the candidates it returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from scimcore.errors import ScimError
+from scimcore.filter import And, AttrPath, Compare, Filter, Node, Or
+from scimcore.schema import SchemaRegistry
+
+__all__ = ["INDEXED", "narrow_where"]
+
+#: Per resource type, the attributes this pushdown translates (all have an index).
+INDEXED: dict[str, frozenset[str]] = {
+    "User": frozenset({"id", "userName", "externalId"}),
+    "Group": frozenset({"id", "displayName", "externalId"}),
+}
+
+
+def narrow_where(
+    flt: Filter,
+    *,
+    rt: str,
+    registry: SchemaRegistry,
+    expression: Callable[[str, bool], str],
+    placeholder: str,
+) -> tuple[str, list[Any]] | None:
+    """A WHERE clause selecting a superset of ``flt``'s matches, or None when nothing helps.
+
+    ``expression(attr, case_exact)`` gives the SQL for an attribute's (case-folded) value.
+    """
+    return _node(flt.ast, rt, registry, expression, placeholder)
+
+
+def _node(
+    node: Node,
+    rt: str,
+    registry: SchemaRegistry,
+    expression: Callable[[str, bool], str],
+    ph: str,
+) -> tuple[str, list[Any]] | None:
+    if isinstance(node, Compare):
+        return _compare(node, rt, registry, expression, ph)
+    if isinstance(node, And):
+        parts = [_node(t, rt, registry, expression, ph) for t in node.terms]
+        kept = [p for p in parts if p is not None]
+        if not kept:
+            return None
+        return " AND ".join(f"({w})" for w, _ in kept), [x for _, ps in kept for x in ps]
+    if isinstance(node, Or):
+        parts = [_node(t, rt, registry, expression, ph) for t in node.terms]
+        if any(p is None for p in parts):
+            return None
+        done = [p for p in parts if p is not None]
+        return " OR ".join(f"({w})" for w, _ in done), [x for _, ps in done for x in ps]
+    return None
+
+
+def _compare(
+    node: Compare,
+    rt: str,
+    registry: SchemaRegistry,
+    expression: Callable[[str, bool], str],
+    ph: str,
+) -> tuple[str, list[Any]] | None:
+    if node.op != "eq" or not isinstance(node.value, str):
+        return None
+    name = _indexed_name(node.path, rt, registry)
+    if name is None:
+        return None
+    if name == "id":
+        return f"id = {ph}", [node.value]
+    case_exact = name == "externalId"
+    value = node.value if case_exact else node.value.lower()
+    return f"{expression(name, case_exact)} = {ph}", [value]
+
+
+def _indexed_name(path: AttrPath, rt: str, registry: SchemaRegistry) -> str | None:
+    if path.sub is not None:
+        return None
+    try:
+        ref = registry.resolve(path.text, rt)
+    except ScimError:
+        return None
+    if ref is None or ref.attribute is None or ref.sub_attribute is not None:
+        return None
+    name = ref.attribute.name
+    if name not in INDEXED.get(rt, frozenset()):
+        return None
+    if name != "id" and not ref.core:
+        return None
+    if name != "id" and ref.attribute.case_exact != (name == "externalId"):
+        return None  # a registry that changed caseExact: the indexes no longer fit
+    return name

@@ -533,3 +533,18 @@ def test_result_that_no_longer_validates_is_refused() -> None:
     with pytest.raises(InvalidValue, match="no longer be valid"):
         apply_patch(resource, body({"op": "add", "path": "nickName", "value": "n"}))
     assert json.dumps(resource, sort_keys=True) == before
+
+
+def test_big_groups_patch_in_linear_time() -> None:
+    """Entra re-adds every member after a removal; with 20,000 members that must not be quadratic."""
+    members = [{"value": f"user-{i}", "display": f"User {i}"} for i in range(20_000)]
+    big = {"schemas": [GROUP_URN], "id": "g", "displayName": "All", "members": members}
+    readd = body(
+        {"op": "Add", "path": "members", "value": [{"value": m["value"]} for m in members]}
+    )
+    assert patch_resource(big, readd).changed is False
+    removal = [{"value": f"USER-{i}"} for i in range(0, 20_000, 2)]  # values compare caseless
+    out = apply_patch(big, body({"op": "Remove", "path": "members", "value": removal}))
+    assert len(out["members"]) == 10_000 and out["members"][0]["value"] == "user-1"
+    push = body({"op": "replace", "path": "members", "value": members + members})
+    assert apply_patch(big, push)["members"] == members

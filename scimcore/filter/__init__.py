@@ -5,6 +5,7 @@
 * :func:`parse_path`: the PATCH path grammar (RFC 7644 §3.5.2) to a :class:`PatchPath`.
 * :func:`element_matcher`: a bracket filter as a test of one element of a complex attribute.
 * :func:`compile_sql`: a filter as a parameterised WHERE clause for SQLite or PostgreSQL.
+* :func:`sort_resources` and :func:`page_bounds`: sortBy/sortOrder and startIndex/count.
 """
 
 from scimcore.filter._ast import (
@@ -31,10 +32,19 @@ from scimcore.filter._parser import (
     parse,
     parse_path,
 )
+from scimcore.filter._sort import (
+    DEFAULT_COUNT,
+    MAX_COUNT,
+    PageBounds,
+    page_bounds,
+    sort_resources,
+)
 from scimcore.filter._sql import SqlFilter, compile_sql, register_sqlite_functions
 
 __all__ = [
     "COMPARE_OPS",
+    "DEFAULT_COUNT",
+    "MAX_COUNT",
     "MAX_DEPTH",
     "MAX_LENGTH",
     "MAX_TERMS",
@@ -46,6 +56,7 @@ __all__ = [
     "Node",
     "Not",
     "Or",
+    "PageBounds",
     "PatchPath",
     "Present",
     "SqlFilter",
@@ -54,10 +65,12 @@ __all__ = [
     "element_matcher",
     "is_present",
     "literal_text",
+    "page_bounds",
     "parse",
     "parse_datetime",
     "parse_filter",
     "parse_path",
     "register_sqlite_functions",
+    "sort_resources",
     "to_text",
 ]

@@ -456,8 +456,10 @@ def compile_sql(
     pushed: list[str] = []
     left: list[Node] = []
     for term in terms:
+        mark = len(comp.params)
         sql = comp.node(term, base, None)
         if sql is None:
+            del comp.params[mark:]  # parameters of a half-compiled term must not shift the rest
             left.append(term)
         else:
             pushed.append(sql)

@@ -21,11 +21,11 @@ from scimcore.patch._paths import Target, resolve_path, target_of
 from scimcore.patch._request import MAX_OPERATIONS, MISSING, Operation, OpName, parse_request
 from scimcore.patch._seed import seed_element
 from scimcore.patch._values import (
+    ElementIndex,
     Where,
     check_value,
     copy_json,
     find_key,
-    same_element,
     same_simple,
 )
 from scimcore.schema import DEFAULT_REGISTRY, Attribute, ResourceType, SchemaRegistry
@@ -348,8 +348,9 @@ class _Patcher:
         if attr.multi_valued:
             _check_one_primary(attr, value, where)
             if op == "add" and isinstance(current, list):
-                new = [copy_json(v) for v in current]
-                written = [self._add_element(attr, new, item) for item in value]
+                new = list(current)
+                index = ElementIndex(attr, new)
+                written = [self._add_element(attr, index, item) for item in value]
                 _fix_primary(new, [i for i, v in zip(written, value) if _primary_in(v, None)])
                 _put(container, attr.name, new)
             else:
@@ -382,29 +383,30 @@ class _Patcher:
             return
         _put(obj, sub.name, value)
 
-    def _add_element(self, attr: Attribute, elements: list[Any], item: Any) -> int:
+    def _add_element(self, attr: Attribute, index: ElementIndex, item: Any) -> int:
         """Add one element unless an equal one exists (merged then); return its index.
 
         Merging keeps the existing spelling of equal sub-values and keeps immutable
         sub-attributes that are already set (Okta re-sends ``display`` with every member add).
         """
-        for i, old in enumerate(elements):
-            if same_element(attr, item, old):
-                if isinstance(item, Mapping) and isinstance(old, Mapping):
-                    merged = dict(old)
-                    for name, sub_value in item.items():
-                        sub = attr.sub_attribute(name)
-                        current = _get(merged, name)
-                        if current is not None and (
-                            same_simple(sub, sub_value, current)
-                            or (sub is not None and sub.mutability == "immutable")
-                        ):
-                            continue
-                        _put(merged, name, sub_value)
-                    elements[i] = merged
-                return i
-        elements.append(item)
-        return len(elements) - 1
+        elements = index.elements
+        i = index.find(item)
+        if i is None:
+            return index.append(item)
+        old = elements[i]
+        if isinstance(item, Mapping) and isinstance(old, Mapping):
+            merged = dict(old)
+            for name, sub_value in item.items():
+                sub = attr.sub_attribute(name)
+                current = _get(merged, name)
+                if current is not None and (
+                    same_simple(sub, sub_value, current)
+                    or (sub is not None and sub.mutability == "immutable")
+                ):
+                    continue
+                _put(merged, name, sub_value)
+            elements[i] = merged
+        return i
 
     def _write_elements(
         self, op: OpName, target: Target, attr: Attribute, value: Any, where: Where
@@ -422,7 +424,7 @@ class _Patcher:
         container = self._container(target, create=True)
         assert container is not None
         current = _get(container, attr.name)
-        elements = [copy_json(e) for e in current] if isinstance(current, list) else []
+        elements = list(current) if isinstance(current, list) else []
         matched = [
             i
             for i, e in enumerate(elements)
@@ -597,7 +599,8 @@ class _Patcher:
         current = container.get(key) if key is not None else None
         if not checked or not isinstance(current, list) or key is None:
             return
-        out = [e for e in current if not any(same_element(attr, v, e) for v in checked)]
+        removing = ElementIndex(attr, list(checked))
+        out = [e for e in current if not removing.matches_any(e)]
         if out:
             container[key] = out
         else:

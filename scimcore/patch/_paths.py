@@ -50,8 +50,28 @@ def target_of(ref: AttributeRef) -> Target:
     return Target(schema=ref.schema, core=ref.core, attribute=ref.attribute, sub=ref.sub_attribute)
 
 
+_CACHE: dict[tuple[int, str, str], tuple[SchemaRegistry, Target]] = {}
+_CACHE_SIZE = 2048
+
+
 def resolve_path(text: str, rt: ResourceType, registry: SchemaRegistry) -> Target:
-    """Parse and resolve a PATCH ``path``; InvalidPath (with position) when it is wrong."""
+    """Parse and resolve a PATCH ``path``; InvalidPath (with position) when it is wrong.
+
+    Resolved paths are cached per registry, resource type and text (IdPs send the same few
+    paths over and over); a target is immutable and its matcher is a pure function.
+    """
+    key = (id(registry), rt.name, text)
+    hit = _CACHE.get(key)
+    if hit is not None and hit[0] is registry:
+        return hit[1]
+    target = _resolve(text, rt, registry)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.clear()
+    _CACHE[key] = (registry, target)
+    return target
+
+
+def _resolve(text: str, rt: ResourceType, registry: SchemaRegistry) -> Target:
     urns = _urns(rt, registry)
     parsed = parse_path(text, known_urns=urns)
     attr_text = parsed.attr.text

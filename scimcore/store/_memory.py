@@ -35,6 +35,10 @@ class _Entry:
     resource: dict[str, Any]
 
 
+def _first(row: tuple[int, Any]) -> int:
+    return row[0]
+
+
 def _without_members(resource: Mapping[str, Any]) -> dict[str, Any]:
     return {k: copy.deepcopy(v) for k, v in resource.items() if k != "members"}
 
@@ -223,7 +227,8 @@ class _MemoryTransaction:
 
     def search(self, rt: str, query: Query) -> Page:
         check_filter(query, rt)
-        rows = ((e.seq, e.resource) for e in self._table(rt).values())
+        # insertion order is seq order, except after a rolled-back delete re-inserted an entry
+        rows = sorted(((e.seq, e.resource) for e in self._table(rt).values()), key=_first)
         page, _ = page_in_memory(rows, query, resource_type=rt, registry=self._s.registry)
         if query.exclude_members:
             resources = [_without_members(r) for r in page.resources]
@@ -240,7 +245,7 @@ class _MemoryTransaction:
         folded = value.lower()
         return [
             self._stored(e)
-            for e in self._table(rt).values()
+            for e in sorted(self._table(rt).values(), key=lambda e: e.seq)
             if isinstance(v := get_attr(e.resource, attr), str) and v.lower() == folded
         ]
 

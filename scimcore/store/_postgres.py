@@ -168,13 +168,10 @@ class PostgresStore:
         self._pool.close()
 
     def drop(self) -> None:
-        """Drop this store's tables (or its whole schema, when it has one): for tests and tools."""
+        """Drop this store's tables (never the schema, which others may share): for tests, tools."""
         if self._pool.closed:
             raise ServerError("this store is closed")
         with self._pool.connection() as conn, conn.transaction():
-            if self._schema:
-                conn.execute(f'DROP SCHEMA IF EXISTS "{self._schema}" CASCADE')
-                return
             for rt in sorted(self._types):
                 conn.execute(f"DROP TABLE IF EXISTS {table_name(self._prefix, rt)}")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}member")

@@ -536,7 +536,7 @@ def test_result_that_no_longer_validates_is_refused() -> None:
 
 
 def test_big_groups_patch_in_linear_time() -> None:
-    """Entra re-adds every member after a removal; with 20,000 members that must not be quadratic."""
+    """Entra re-adds every member after a removal: 20,000 members must not be quadratic."""
     members = [{"value": f"user-{i}", "display": f"User {i}"} for i in range(20_000)]
     big = {"schemas": [GROUP_URN], "id": "g", "displayName": "All", "members": members}
     readd = body(

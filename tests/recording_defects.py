@@ -1,4 +1,4 @@
-"""scimcore defects the bundled recordings expose, kept by name so a fix (or a new one) shows at once.
+"""scimcore defects the bundled recordings expose, kept by name so a fix or a new one shows.
 
 A recording is never weakened to make scimcore pass: when a bundled step fails against the
 reference service and the RFC (or the IdP) is right, the step goes here with the owning module.

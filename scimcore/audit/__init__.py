@@ -30,6 +30,7 @@ from scimcore.audit._record import (
     is_secret_key,
     redact,
 )
+from scimcore.audit._service import audit_sink, event_from_service
 
 __all__ = [
     "AUDIT_REGISTRY",
@@ -44,10 +45,12 @@ __all__ = [
     "PostgresAuditLog",
     "SqliteAuditLog",
     "action_for",
+    "audit_sink",
     "build_record",
     "compile_audit_filter",
     "detect_idp",
     "diff",
+    "event_from_service",
     "is_secret_key",
     "open_audit_log",
     "redact",

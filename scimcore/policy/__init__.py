@@ -18,6 +18,7 @@ from scimcore.policy._groups import GroupPolicy
 from scimcore.policy._password import PasswordPolicy, hash_password, is_hashed, verify_password
 from scimcore.policy._policy import ProvisioningPolicy
 from scimcore.policy._purge import purge
+from scimcore.policy._service import policy_hook
 from scimcore.policy._username import USERNAME_MODES, UserNamePolicy
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "hash_password",
     "is_active",
     "is_hashed",
+    "policy_hook",
     "purge",
     "verify_password",
 ]

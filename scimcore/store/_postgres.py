@@ -21,8 +21,10 @@ __all__ = ["PostgresStore"]
 _SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-def _key(k: str) -> str:
-    return "'" + k.replace("'", "''") + "'"
+def _path(keys: Sequence[str]) -> str:
+    """A text[] path literal spelled as ``compile_sql`` spells it (so expression indexes match)."""
+    parts = ",".join('"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"' for k in keys)
+    return ("'{" + parts.replace("'", "''") + "}'").replace("%", "%%")
 
 
 class _PostgresDialect(SqlDialect):
@@ -37,11 +39,10 @@ class _PostgresDialect(SqlDialect):
         return self._jsonb(value)
 
     def text_at(self, keys: Sequence[str]) -> str:
-        *head, last = keys
-        return "data" + "".join(f" -> {_key(k)}" for k in head) + f" ->> {_key(last)}"
+        return f"(data #>> {_path(keys)})"
 
     def is_text_at(self, keys: Sequence[str]) -> str:
-        return "jsonb_typeof(data" + "".join(f" -> {_key(k)}" for k in keys) + ") = 'string'"
+        return f"jsonb_typeof(data #> {_path(keys)}) = 'string'"
 
     def lower(self, expr: str) -> str:
         return f"lower({expr})"
@@ -119,13 +120,18 @@ class PostgresStore:
                 f"CREATE TABLE IF NOT EXISTS {table_name(p, rt)} (seq bigserial PRIMARY KEY,"
                 " id text NOT NULL UNIQUE, version integer NOT NULL, data jsonb NOT NULL)"
             )
+
+        def at(key: str) -> str:
+            return self._dialect.text_at((key,))
+
         u, ub = table_name(p, "User"), table_name(bare, "User")
         g, gb = table_name(p, "Group"), table_name(bare, "Group")
         statements += [
-            f"CREATE INDEX IF NOT EXISTS {ub}_username ON {u} (lower(data ->> 'userName'))",
-            f"CREATE INDEX IF NOT EXISTS {ub}_externalid ON {u} ((data ->> 'externalId'))",
-            f"CREATE INDEX IF NOT EXISTS {gb}_displayname ON {g} (lower(data ->> 'displayName'))",
-            f"CREATE INDEX IF NOT EXISTS {gb}_externalid ON {g} ((data ->> 'externalId'))",
+            # the expressions compile_sql emits for the lookups IdPs make before every create
+            f"CREATE INDEX IF NOT EXISTS {ub}_username ON {u} (lower({at('userName')}))",
+            f"CREATE INDEX IF NOT EXISTS {ub}_externalid ON {u} ({at('externalId')})",
+            f"CREATE INDEX IF NOT EXISTS {gb}_displayname ON {g} (lower({at('displayName')}))",
+            f"CREATE INDEX IF NOT EXISTS {gb}_externalid ON {g} ({at('externalId')})",
         ]
         with self._pool.connection() as conn, conn.transaction():
             # one schema creator at a time (CREATE … IF NOT EXISTS races on the catalogue)

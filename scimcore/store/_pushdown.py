@@ -13,10 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 from scimcore.errors import ScimError
-from scimcore.filter import And, AttrPath, Compare, Filter, Node, Or
+from scimcore.filter import And, AttrPath, Compare, Filter, Node, Not, Or, Present, ValuePath
 from scimcore.schema import SchemaRegistry
 
-__all__ = ["INDEXED", "narrow_where"]
+__all__ = ["INDEXED", "mentions", "narrow_where"]
 
 #: Per resource type, the attributes this pushdown translates (all have an index).
 INDEXED: dict[str, frozenset[str]] = {
@@ -100,3 +100,15 @@ def _indexed_name(path: AttrPath, rt: str, registry: SchemaRegistry) -> str | No
     if name != "id" and ref.attribute.case_exact != (name == "externalId"):
         return None  # a registry that changed caseExact: the indexes no longer fit
     return name
+
+
+def mentions(node: Node, attr: str) -> bool:
+    """Whether any path in ``node`` names the top-level attribute ``attr`` (any case, any URN)."""
+    folded = attr.lower()
+    if isinstance(node, Compare | Present):
+        return node.path.name.lower() == folded
+    if isinstance(node, ValuePath):
+        return node.path.name.lower() == folded or mentions(node.filter, attr)
+    if isinstance(node, Not):
+        return mentions(node.inner, attr)
+    return any(mentions(t, attr) for t in node.terms)

@@ -26,7 +26,7 @@ from scimcore.errors import (
     ServerError,
     Uniqueness,
 )
-from scimcore.filter import Filter
+from scimcore.filter import And, Filter, compile_sql
 from scimcore.schema import SchemaRegistry
 from scimcore.store._base import (
     FilterLike,
@@ -42,7 +42,7 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._pushdown import narrow_where
+from scimcore.store._pushdown import mentions, narrow_where
 from scimcore.store._search import check_filter, page_in_memory
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -118,14 +118,33 @@ class SqlDialect:
     def pushdown(
         self, flt: FilterLike, *, rt: str, registry: SchemaRegistry
     ) -> tuple[str, list[Any], FilterLike | None]:
-        """Compile a filter to (WHERE, params, residual): the SQL FILTER SEAM.
+        """Compile a filter to (WHERE, params, residual): where SQL meets the filter engine.
 
-        Until ``scimcore.filter.compile_sql`` lands this uses the store's narrow pushdown
-        (equality on the indexed attributes) as a superset and returns the whole filter as the
-        residual, evaluated in memory on the candidates; a filter that is not a parsed
-        :class:`scimcore.filter.Filter` is evaluated entirely in memory.
+        A parsed :class:`scimcore.filter.Filter` goes through ``scimcore.filter.compile_sql``
+        (``id`` mapped to the indexed column). Group members live in their own table, so the
+        top-level ``and`` terms that mention ``members`` stay out of the SQL; whenever anything
+        is left over the whole filter is the residual, applied in memory to the superset. If
+        the compiler refuses a filter the evaluator accepts, the store's narrow pushdown (equality
+        on the indexed attributes) gives the superset instead. Anything else that only has
+        ``matches`` is evaluated in memory.
         """
-        if isinstance(flt, Filter):
+        if not isinstance(flt, Filter):
+            return "1=1", [], flt
+        terms = flt.ast.terms if isinstance(flt.ast, And) else (flt.ast,)
+        kept = [t for t in terms if not (rt == "Group" and mentions(t, "members"))]
+        if not kept:
+            return "1=1", [], flt
+        node = kept[0] if len(kept) == 1 else And(tuple(kept))
+        try:
+            compiled = compile_sql(
+                node,
+                dialect="postgres" if self.name == "postgres" else "sqlite",
+                json_column="data",
+                attr_map={"id": "id"},
+                registry=flt.registry,
+                resource_type=rt,
+            )
+        except ScimError:
             narrowed = narrow_where(
                 flt,
                 rt=rt,
@@ -133,9 +152,11 @@ class SqlDialect:
                 expression=self._indexed_expression,
                 placeholder=self.placeholder,
             )
-            if narrowed is not None:
-                return narrowed[0], narrowed[1], flt
-        return "1=1", [], flt
+            if narrowed is None:
+                return "1=1", [], flt
+            return narrowed[0], narrowed[1], flt
+        exact = len(kept) == len(terms) and compiled.residual is None
+        return compiled.where, list(compiled.params), None if exact else flt
 
     def _indexed_expression(self, attr: str, case_exact: bool) -> str:
         """The SQL the store's index on ``attr`` covers (see the schema creation)."""

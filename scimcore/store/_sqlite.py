@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
 from scimcore.errors import ServerError
+from scimcore.filter import register_sqlite_functions
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import DEFAULT_UNIQUE
 from scimcore.store._sql import SqlDialect, SqlTransaction, table_name
@@ -15,14 +17,15 @@ from scimcore.store._sql import SqlDialect, SqlTransaction, table_name
 __all__ = ["SqliteStore"]
 
 
+_SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+
 def _json_path(keys: Sequence[str]) -> str:
-    parts = "".join(f'."{k}"' for k in keys)
-    return f"'${parts}'"
-
-
-def _lower(value: str | int | float | bytes | None) -> str | int | float | bytes | None:
-    """``scim_lower``: Python's ``str.lower``, so SQLite folds case exactly like the reference."""
-    return value.lower() if isinstance(value, str) else value
+    """A JSON path literal spelled as ``compile_sql`` spells it (so expression indexes match)."""
+    parts = "".join(
+        f".{k}" if _SIMPLE.match(k) else '."' + k.replace('"', '\\"') + '"' for k in keys
+    )
+    return "'" + ("$" + parts).replace("'", "''") + "'"
 
 
 class _SqliteDialect(SqlDialect):
@@ -38,11 +41,6 @@ class _SqliteDialect(SqlDialect):
 
     def lower(self, expr: str) -> str:
         return f"scim_lower({expr})"
-
-
-def register_functions(conn: sqlite3.Connection) -> None:
-    """Register ``scim_lower`` (deterministic, so indexes may use it)."""
-    conn.create_function("scim_lower", 1, _lower, deterministic=True)
 
 
 class SqliteStore:
@@ -96,7 +94,7 @@ class SqliteStore:
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
-        register_functions(conn)
+        register_sqlite_functions(conn)  # scim_lower: str.lower, as compile_sql expects
         self._local.conn = conn
         with self._all_lock:
             self._all.append(conn)
@@ -124,13 +122,13 @@ class SqliteStore:
         statements += [
             # the expressions the filter compiler emits for the hot IdP lookups
             f"CREATE INDEX IF NOT EXISTS {u}_username ON {u}"
-            " (scim_lower(json_extract(data, '$.\"userName\"')))",
+            " (scim_lower(json_extract(data, '$.userName')))",
             f"CREATE INDEX IF NOT EXISTS {u}_externalid ON {u}"
-            " (json_extract(data, '$.\"externalId\"'))",
+            " (json_extract(data, '$.externalId'))",
             f"CREATE INDEX IF NOT EXISTS {g}_displayname ON {g}"
-            " (scim_lower(json_extract(data, '$.\"displayName\"')))",
+            " (scim_lower(json_extract(data, '$.displayName')))",
             f"CREATE INDEX IF NOT EXISTS {g}_externalid ON {g}"
-            " (json_extract(data, '$.\"externalId\"'))",
+            " (json_extract(data, '$.externalId'))",
         ]
         conn.execute("BEGIN IMMEDIATE")
         try:

@@ -121,6 +121,15 @@ class PostgresStore:
                 " id text NOT NULL UNIQUE, version integer NOT NULL, data jsonb NOT NULL)"
             )
 
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n bigint NOT NULL)"
+        )
+        for rt in sorted(self._types):  # names checked by table_name: safe to inline
+            statements.append(
+                f"INSERT INTO {p}count (rt, n) SELECT '{rt}', count(*) FROM {table_name(p, rt)}"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
+            )
+
         def at(key: str) -> str:
             return self._dialect.text_at((key,))
 
@@ -182,3 +191,4 @@ class PostgresStore:
                 conn.execute(f"DROP TABLE IF EXISTS {table_name(self._prefix, rt)}")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}member")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}unique")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}count")

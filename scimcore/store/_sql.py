@@ -6,6 +6,8 @@ Layout, per store (``prefix`` defaults to ``scim_``):
   never reused), ``id``, ``version``, ``data`` (the resource as JSON, without group members);
 - ``scim_member``: one row per group member (``group_seq``, ``position``, ``member_id``, ``data``),
   so a group can be listed without loading its members and a user's groups are one index lookup;
+- ``scim_count``: the number of resources of each type, kept by every create and delete, so an
+  unfiltered list answers ``totalResults`` without counting a million rows;
 - ``scim_unique``: the case-folded (``str.lower``) value of every unique attribute, under a
   primary key, so the database itself refuses a duplicate ``userName`` even when two
   transactions race.
@@ -187,6 +189,7 @@ class SqlTransaction:
         self._readonly = readonly
         self._members_table = f"{prefix}member"
         self._unique_table = f"{prefix}unique"
+        self._count_table = f"{prefix}count"
         self.closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -198,6 +201,14 @@ class SqlTransaction:
         if rt not in self._types:
             raise ServerError(f"this store keeps no resource type called {rt!r}")
         return table_name(self._prefix, rt)
+
+    def _add_count(self, rt: str, delta: int) -> None:
+        """Keep the per-type resource count (unfiltered totals read it instead of counting)."""
+        self._x(f"UPDATE {self._count_table} SET n = n + %s WHERE rt = %s", [delta, rt])
+
+    def _counted(self, rt: str) -> int:
+        row = self._x(f"SELECT n FROM {self._count_table} WHERE rt = %s", [rt]).fetchone()
+        return 0 if row is None else int(row[0])
 
     def _writable(self) -> None:
         if self.closed:
@@ -329,7 +340,7 @@ class SqlTransaction:
         if row is None:
             return None
         seq, version, data = row
-        members = None if exclude_members else self._load_members([seq]).get(seq)
+        members = None if exclude_members or rt != "Group" else self._load_members([seq]).get(seq)
         return Stored(self._assemble(rt, seq, data, members), version)
 
     def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
@@ -351,6 +362,7 @@ class SqlTransaction:
         except Uniqueness:
             self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s", [seq])
             raise
+        self._add_count(rt, 1)
         self._write_members(rt, seq, resource, fresh=True)
         return Stored(with_version(resource, 1), 1)
 
@@ -383,6 +395,7 @@ class SqlTransaction:
         self._x(f"DELETE FROM {self._unique_table} WHERE rt = %s AND seq = %s", [rt, seq])
         if rt == "Group":
             self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
+        self._add_count(rt, -1)
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
         if attr in self._unique.get(rt, ()):
@@ -525,41 +538,42 @@ class SqlTransaction:
     def _search_sql(self, rt: str, query: Query, where: str, params: list[Any], order: str) -> Page:
         t = self._t(rt)
         ph = self._d.placeholder
-        total = int(
-            self._c.execute(f"SELECT count(*) FROM {t} WHERE {where}", params).fetchone()[0]
-        )
+        if query.filter is None:
+            total = self._counted(rt)
+        else:
+            sql = f"SELECT count(*) FROM {t} WHERE {where}"
+            total = int(self._c.execute(sql, params).fetchone()[0])
         start, count = clamp_index(query.start_index, query.count)
         page_where, page_params = where, params
         if query.cursor is None:
-            offset = before = start - 1
+            offset = start - 1
         else:
+            start = 1  # cursor pages do not track their position (RFC 9865 has no startIndex)
             kind, value = cursor_position(query.cursor)
             if kind == "after":
                 if query.sort_by:
                     raise InvalidCursor("this cursor belongs to an unsorted listing")
                 page_where, page_params, offset = f"({where}) AND seq > {ph}", [*params, value], 0
-                before = int(
-                    self._c.execute(
-                        f"SELECT count(*) FROM {t} WHERE ({where}) AND seq <= {ph}",
-                        [*params, value],
-                    ).fetchone()[0]
-                )
             else:
-                offset = before = value
+                offset = value
+        # one row more than asked tells a cursor page whether another page follows
+        limit = None if count is None else count + (1 if query.cursor is not None else 0)
         select = f"SELECT seq, version, data FROM {t} WHERE {page_where} ORDER BY {order}"
-        if count is not None:
+        if limit is not None:
             select += f" LIMIT {ph}"
-            page_params = [*page_params, count]
+            page_params = [*page_params, limit]
         elif offset and self._d.name == "sqlite":
             select += " LIMIT -1"
         if offset:
             select += f" OFFSET {ph}"
             page_params = [*page_params, offset]
         rows = self._c.execute(select, page_params).fetchall()
+        more = count is not None and len(rows) > count
+        rows = rows[:count] if count is not None else rows
         stored = self._materialise(rt, rows, exclude_members=query.exclude_members)
         next_cursor = previous_cursor = None
         if query.cursor is not None:
-            if rows and before + len(rows) < total:
+            if rows and more:
                 if query.sort_by:
                     next_cursor = encode_cursor({"offset": offset + len(rows)})
                 else:
@@ -571,5 +585,5 @@ class SqlTransaction:
             total,
             next_cursor=next_cursor,
             previous_cursor=previous_cursor,
-            start_index=before + 1,
+            start_index=start,
         )

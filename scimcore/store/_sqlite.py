@@ -117,6 +117,14 @@ class SqliteStore:
                 f"CREATE TABLE IF NOT EXISTS {t} (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                 " id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL)"
             )
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n INTEGER NOT NULL)"
+        )
+        for rt in sorted(self._types):  # names checked by table_name: safe to inline
+            statements.append(
+                f"INSERT INTO {p}count (rt, n) SELECT '{rt}', count(*) FROM {table_name(p, rt)}"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
+            )
         u = table_name(p, "User")
         g = table_name(p, "Group")
         statements += [

@@ -288,7 +288,7 @@ class ResourceEngine:
         clean["id"] = rid
         clean["meta"] = {"resourceType": rt.name, "created": now, "lastModified": now}
         with self.store.transaction() as tx:
-            new = self._hooks("create", rt, rid, None, clean, ctx)
+            new = self._hooks("create", rt, rid, None, clean, ctx, tx)
             assert isinstance(new, dict)
             new = self._server_owned(rt, new, rid, clean["meta"])
             self._check_group(tx, rt, rid, new, None)
@@ -327,7 +327,7 @@ class ResourceEngine:
             meta["lastModified"] = timestamp(self.clock())
             clean["id"] = rid
             clean["meta"] = meta
-            new = self._hooks("replace", rt, rid, old.resource, clean, ctx)
+            new = self._hooks("replace", rt, rid, old.resource, clean, ctx, tx)
             if isinstance(new, DeleteInstead):
                 return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
             assert new is not None
@@ -375,7 +375,7 @@ class ResourceEngine:
                 meta["lastModified"] = timestamp(self.clock())
                 clean["id"] = rid
                 clean["meta"] = meta
-                new = self._hooks("patch", rt, rid, old.resource, clean, ctx)
+                new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
                     return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
                 assert new is not None
@@ -412,7 +412,7 @@ class ResourceEngine:
             old = self._load(tx, rt, rid, for_update=True)
             trace.user_name = _user_name(old.resource)
             _check_if_match(if_match, old.version)
-            kept = self._hooks("delete", rt, rid, old.resource, None, ctx)
+            kept = self._hooks("delete", rt, rid, old.resource, None, ctx, tx)
             if isinstance(kept, DeleteInstead):
                 kept = None
             if kept is not None:
@@ -447,10 +447,11 @@ class ResourceEngine:
         old: Mapping[str, Any] | None,
         new: dict[str, Any] | None,
         ctx: RequestContext,
+        tx: Transaction | None = None,
     ) -> dict[str, Any] | DeleteInstead | None:
         current = new
         for hook in self.config.before_write:
-            out = hook(WriteEvent(action, rt.name, rid, old, current, ctx))
+            out = hook(WriteEvent(action, rt.name, rid, old, current, ctx, tx))
             if isinstance(out, DeleteInstead):
                 if old is None:
                     raise ConfigurationError("a before-write hook cannot delete on create")

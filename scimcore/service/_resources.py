@@ -183,8 +183,11 @@ class ResourceEngine:
     ) -> Outcome:
         """GET one resource (304 when If-None-Match names its current version)."""
         trace.action, trace.resource_type, trace.resource_id = "read", rt.name, rid
+        slim = rt is self._group_rt and not _wants("members", attributes, excluded)
         with self.store.transaction(readonly=True) as tx:
-            stored = self._load(tx, rt, rid)
+            stored = tx.get(rt.name, rid, exclude_members=slim)
+            if stored is None:
+                raise NotFound(f"no {rt.name} with id {rid!r}")
             etag = etag_for(stored.version)
             trace.user_name = _user_name(stored.resource)
             if if_none_match is not None:
@@ -478,7 +481,7 @@ class ResourceEngine:
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
-        if decision.resource is None or self.config.patch_response == "no_content":
+        if not decision.resource or self.config.patch_response == "no_content":
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)
         body = self.render(tx, rt, [shown], attributes, excluded)[0]

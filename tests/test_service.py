@@ -298,12 +298,26 @@ def test_cursor_paging_walks_every_resource_once(svc: ScimService) -> None:
         page = call(svc, "GET", "/Users", query={"cursor": cursor, "count": "2"}).json()
         assert "startIndex" not in page
         seen += [u["userName"] for u in page["Resources"]]
+        if "previousCursor" in page:  # offered where the store can go back
+            back = call(
+                svc, "GET", "/Users", query={"cursor": page["previousCursor"], "count": "2"}
+            )
+            assert back.status == 200 and back.json()["Resources"]
         if "nextCursor" not in page:
             break
         cursor = page["nextCursor"]
     assert sorted(seen) == [f"u{i}" for i in range(5)]
     r = call(svc, "GET", "/Users", query={"cursor": "", "startIndex": "1"})
     assert r.status == 400
+    q = {"cursor": "", "count": "2", "sortBy": "userName"}
+    first = call(svc, "GET", "/Users", query=q).json()
+    second = call(svc, "GET", "/Users", query={**q, "cursor": first["nextCursor"]}).json()
+    assert [u["userName"] for u in second["Resources"]] == ["u2", "u3"]
+    if "previousCursor" in second:
+        back = call(svc, "GET", "/Users", query={**q, "cursor": second["previousCursor"]}).json()
+        assert [u["userName"] for u in back["Resources"]] == ["u0", "u1"]
+    bad = call(svc, "GET", "/Users", query={"cursor": "not-a-cursor"})
+    assert bad.status == 400 and bad.json()["scimType"] == "invalidCursor"
 
 
 def test_bad_list_parameters_are_400(make: Any) -> None:
@@ -656,3 +670,35 @@ def test_a_query_string_left_on_the_path_is_read(svc: ScimService) -> None:
         )
     )
     assert put.status == 200 and put.json()["userName"] == "pathq2"
+
+
+def test_concurrent_patches_never_lose_an_update(svc: ScimService) -> None:
+    _create(svc, "shared")
+    for i in range(6):
+        _create(svc, f"member{i}")
+    call(svc, "POST", "/Groups", group("Crowd"))
+    gid = "id-0008"
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def add(i: int) -> None:
+        barrier.wait()
+        body = patch({"op": "add", "path": "members", "value": [{"value": f"id-000{i + 2}"}]})
+        statuses.append(call(svc, "PATCH", f"/Groups/{gid}", body).status)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 6
+    members = call(svc, "GET", f"/Groups/{gid}").json()["members"]
+    assert sorted(m["value"] for m in members) == [f"id-000{i + 2}" for i in range(6)]
+    slim = call(svc, "GET", f"/Groups/{gid}", query={"excludedAttributes": "members"}).json()
+    assert "members" not in slim and slim["displayName"] == "Crowd"
+
+
+def test_sort_by_an_unknown_attribute_is_400(svc: ScimService) -> None:
+    r = call(svc, "GET", "/Users", query={"sortBy": "shoeSize"})
+    assert r.status == 400 and r.json()["scimType"] == "invalidValue"
+    assert "shoeSize" in r.json()["detail"]

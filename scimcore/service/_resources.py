@@ -183,8 +183,11 @@ class ResourceEngine:
     ) -> Outcome:
         """GET one resource (304 when If-None-Match names its current version)."""
         trace.action, trace.resource_type, trace.resource_id = "read", rt.name, rid
+        slim = rt is self._group_rt and not _wants("members", attributes, excluded)
         with self.store.transaction(readonly=True) as tx:
-            stored = self._load(tx, rt, rid)
+            stored = tx.get(rt.name, rid, exclude_members=slim)
+            if stored is None:
+                raise NotFound(f"no {rt.name} with id {rid!r}")
             etag = etag_for(stored.version)
             trace.user_name = _user_name(stored.resource)
             if if_none_match is not None:
@@ -197,6 +200,8 @@ class ResourceEngine:
     def list(self, rt: ResourceType, params: ListParams, trace: Trace) -> dict[str, Any]:
         """A page of one resource type's matches, as a ListResponse body."""
         trace.action, trace.resource_type = "list", rt.name
+        if params.sort_by and self.config.registry.resolve(params.sort_by, rt) is None:
+            raise InvalidValue(f"sortBy {params.sort_by!r} names no attribute of {rt.name}")
         flt = (
             _deps.parse_filter(params.filter, registry=self.config.registry)
             if params.filter
@@ -221,7 +226,8 @@ class ResourceEngine:
             resources,
             total=page.total,
             start_index=None if params.cursor_paging else params.start_index,
-            next_cursor=page.next_cursor,
+            next_cursor=page.next_cursor if params.cursor_paging else None,
+            previous_cursor=page.previous_cursor if params.cursor_paging else None,
         )
 
     def search_all(self, params: ListParams, trace: Trace) -> dict[str, Any]:
@@ -478,7 +484,7 @@ class ResourceEngine:
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
-        if decision.resource is None or self.config.patch_response == "no_content":
+        if not decision.resource or self.config.patch_response == "no_content":
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)
         body = self.render(tx, rt, [shown], attributes, excluded)[0]

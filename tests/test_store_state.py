@@ -29,6 +29,8 @@ FILTERS = [
     'userName sw "b" and active eq true',
     'not (title eq "x")',
     'displayName eq "Staff"',
+    'emails[value eq "bob@example.org"]',
+    'emails.value eq "ALICE@example.org" and userName eq "alice"',
     'members[value eq "u1"]',
     'id eq "g1" and members[value eq "u2"]',
 ]
@@ -91,6 +93,7 @@ class StoreMachine(RuleBasedStateMachine):
     def create_user(self, id: str, name: str, title: str | None, active: bool, fail: bool) -> None:
         user: dict[str, Any] = {"schemas": [USER_URN], "id": id, "userName": name}
         user["active"] = active
+        user["emails"] = [{"value": f"{name}@Example.org", "type": "work"}]
         if title is not None:
             user["title"] = title
         self.both(lambda tx: _stored(tx.create("User", user)), fail=fail)
@@ -250,7 +253,9 @@ def test_postgres_behaves_like_memory(pg_dsn: str, request: pytest.FixtureReques
     store = PostgresStore(
         pg_dsn, schema=pg_schema(request, pg_dsn), prefix=f"sm{next(_prefixes)}_", max_size=2
     )
-    tables = [f"{store._prefix}{name}" for name in ("user", "group", "member", "unique")]
+    tables = [
+        f"{store._prefix}{name}" for name in ("user", "group", "member", "unique", "user_email")
+    ]
 
     def empty() -> None:
         with store._pool.connection() as conn, conn.transaction():

@@ -8,6 +8,8 @@ Layout, per store (``prefix`` defaults to ``scim_``):
   so a group can be listed without loading its members and a user's groups are one index lookup;
 - ``scim_count``: the number of resources of each type, kept by every create and delete, so an
   unfiltered list answers ``totalResults`` without counting a million rows;
+- ``scim_user_email``: each user's case-folded ``emails.value``, indexed, so a lookup by email
+  (``emails[value eq "…"]``, ``emails.value eq "…"``) does not scan every user;
 - ``scim_unique``: the case-folded (``str.lower``) value of every unique attribute, under a
   primary key, so the database itself refuses a duplicate ``userName`` even when two
   transactions race.
@@ -44,7 +46,7 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._pushdown import mentions, narrow_where
+from scimcore.store._pushdown import email_equality, mentions, narrow_where
 from scimcore.store._search import check_filter, page_in_memory
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -190,6 +192,7 @@ class SqlTransaction:
         self._members_table = f"{prefix}member"
         self._unique_table = f"{prefix}unique"
         self._count_table = f"{prefix}count"
+        self._email_table = f"{prefix}user_email"
         self.closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -272,6 +275,33 @@ class SqlTransaction:
                 " VALUES (%s, %s, %s, %s)",
                 row,
             )
+
+    def _write_emails(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
+        """Index the case-folded ``emails.value`` of a user (for ``emails[value eq …]``)."""
+        if rt != "User":
+            return
+        if not fresh:
+            self._x(f"DELETE FROM {self._email_table} WHERE seq = %s", [seq])
+        emails = get_attr(resource, "emails")
+        if not isinstance(emails, list):
+            return
+        values = {
+            e["value"].lower()
+            for e in emails
+            if isinstance(e, Mapping) and isinstance(e.get("value"), str)
+        }
+        for value in sorted(values):
+            self._x(f"INSERT INTO {self._email_table} (seq, value) VALUES (%s, %s)", [seq, value])
+
+    def _email_condition(self, flt: FilterLike, rt: str) -> tuple[str, list[Any]] | None:
+        """A superset condition through the email index, for a top-level email equality term."""
+        if rt != "User" or not isinstance(flt, Filter):
+            return None
+        value = email_equality(flt, self._registry)
+        if value is None:
+            return None
+        ph = self._d.placeholder
+        return f"seq IN (SELECT seq FROM {self._email_table} WHERE value = {ph})", [value.lower()]
 
     def _unique_values(self, rt: str, resource: Mapping[str, Any]) -> list[tuple[str, str]]:
         out = []
@@ -364,6 +394,7 @@ class SqlTransaction:
             raise
         self._add_count(rt, 1)
         self._write_members(rt, seq, resource, fresh=True)
+        self._write_emails(rt, seq, resource, fresh=True)
         return Stored(with_version(resource, 1), 1)
 
     def replace(
@@ -386,6 +417,7 @@ class SqlTransaction:
         if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
             raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
         self._write_members(rt, seq, resource, fresh=False)
+        self._write_emails(rt, seq, resource, fresh=False)
         return Stored(with_version(resource, version + 1), version + 1)
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
@@ -396,6 +428,8 @@ class SqlTransaction:
         if rt == "Group":
             self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
         self._add_count(rt, -1)
+        if rt == "User":
+            self._x(f"DELETE FROM {self._email_table} WHERE seq = %s", [seq])
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
         if attr in self._unique.get(rt, ()):
@@ -479,6 +513,9 @@ class SqlTransaction:
         where, params, residual = "1=1", list[Any](), query.filter
         if query.filter is not None:
             where, params, residual = self._d.pushdown(query.filter, rt=rt, registry=self._registry)
+            emails = self._email_condition(query.filter, rt)
+            if emails is not None:
+                where, params = f"({where}) AND {emails[0]}", [*params, *emails[1]]
         order = self._sql_order(rt, query) if residual is None else None
         if residual is None and order is not None:
             return self._search_sql(rt, query, where, params, order)

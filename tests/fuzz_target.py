@@ -38,7 +38,9 @@ class BrokenService:
     def __post_init__(self) -> None:
         # the case-sensitive bug: no store-level (case-insensitive) uniqueness at all, and an
         # exact-match check in handle() instead
-        self.store = MemoryStore(unique={}) if self.defects.case_sensitive_username else MemoryStore()
+        self.store = (
+            MemoryStore(unique={}) if self.defects.case_sensitive_username else MemoryStore()
+        )
         self.inner = ScimService(self.store, ServiceConfig(base_url=BASE_URL))
         self.config = self.inner.config
 
@@ -46,12 +48,14 @@ class BrokenService:
         """Serve ``request`` with the planted defects."""
         path = request.path.removeprefix("/scim/v2")
         body = _json(request.body)
-        if request.method == "POST" and path == "/Users" and isinstance(body, dict):
-            if self.defects.case_sensitive_username and self._exact_duplicate(body):
-                return _error(409, "uniqueness", "userName taken")
-        if request.method == "PATCH" and path.startswith("/Users/") and isinstance(body, dict):
-            if self.defects.lost_primary_uniqueness:
-                return self._patch_keeping_primaries(request, path, body)
+        d = self.defects
+        is_dict = isinstance(body, dict)
+        creating_user = request.method == "POST" and path == "/Users" and is_dict
+        if d.case_sensitive_username and creating_user and self._exact_duplicate(body):
+            return _error(409, "uniqueness", "userName taken")
+        patching_user = request.method == "PATCH" and path.startswith("/Users/") and is_dict
+        if d.lost_primary_uniqueness and patching_user:
+            return self._patch_keeping_primaries(request, path, body)
         if request.method == "PATCH" and isinstance(body, dict) and self.defects.non_atomic_patch:
             return self._patch_one_by_one(request, body)
         if request.method == "GET" and path == "/Users" and self.defects.pr_true_on_empty_list:
@@ -119,7 +123,9 @@ class BrokenService:
                 found.setdefault(r["id"], r)
         correct["Resources"] = list(found.values())
         correct["totalResults"] = correct["itemsPerPage"] = len(found)
-        return ScimResponse(200, {"Content-Type": "application/scim+json"}, json.dumps(correct).encode())
+        return ScimResponse(
+            200, {"Content-Type": "application/scim+json"}, json.dumps(correct).encode()
+        )
 
 
 def _json(body: bytes) -> Any:
@@ -136,4 +142,13 @@ def _error(status: int, scim_type: str, detail: str) -> ScimResponse:
         "scimType": scim_type,
         "detail": detail,
     }
-    return ScimResponse(status, {"Content-Type": "application/scim+json"}, json.dumps(body).encode())
+    return ScimResponse(
+        status, {"Content-Type": "application/scim+json"}, json.dumps(body).encode()
+    )
+
+
+CASE_SENSITIVE = BrokenService(Defects(case_sensitive_username=True))
+"""A target for the CLI tests: ``--app tests.fuzz_target:CASE_SENSITIVE``."""
+
+CORRECT = BrokenService(Defects())
+"""No defect planted."""

@@ -6,12 +6,15 @@ from pathlib import Path
 
 import pytest
 
+from conformance.cli import main as cli_main
 from conformance.fuzz import fuzz, reference_transport
 from conformance.loader import load_file
 from conformance.results import Outcome
 from conformance.runner import run
 from conformance.transport import ServiceTransport
+from scimcore.service import ScimService, ServiceConfig
 from tests.fuzz_target import BASE_URL, BrokenService, Defects
+from tests.store_backends import make_store
 
 
 def _target(**defects: bool) -> ServiceTransport:
@@ -69,3 +72,39 @@ def test_time_budget_stops_the_run(tmp_path: Path) -> None:
     assert not result.found
     assert result.seconds < 30
     assert seen and seen == sorted(seen)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_scimcore_reference_server_agrees_with_the_model(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """CI's fixed-budget fuzz run: scimcore's own server on SQLite and PostgreSQL vs the model."""
+    with make_store(kind, request) as store:
+        service = ScimService(store, ServiceConfig(base_url=BASE_URL))
+        result = fuzz(
+            ServiceTransport(service, base_url=BASE_URL), examples=15, seed=11, out_dir=tmp_path
+        )
+    assert not result.found, result.message
+    assert result.requests > 50
+
+
+def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli_main(["fuzz", "--app", "tests.fuzz_target:no_such_app"]) == 2
+    code = cli_main(
+        [
+            "fuzz",
+            "--app",
+            "tests.fuzz_target:CASE_SENSITIVE",
+            "--examples",
+            "300",
+            "--seed",
+            "3",
+            "--out",
+            str(tmp_path),
+        ]
+    )
+    out = capsys.readouterr().out
+    assert code == 1, out
+    assert "DIVERGENCE" in out and "uniqueness" in out
+    assert len(list(tmp_path.glob("*.json"))) == 1
+    assert cli_main(["fuzz", "--app", "tests.fuzz_target:CORRECT", "--examples", "5"]) == 0

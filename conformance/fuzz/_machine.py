@@ -9,6 +9,7 @@ both sides: that is how a non-atomic PATCH, a lost update or a lost ``primary`` 
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Callable
@@ -131,8 +132,8 @@ USER_PATCHES: dict[str, dict[str, Any]] = {
 }
 
 
-class BudgetSpent(BaseException):  # noqa: N818 - a signal, not an error
-    """The time budget ran out: stops the run (a BaseException, so hypothesis does not shrink it)."""
+class BudgetSpent(BaseException):
+    """The time budget ran out: stops the run (a BaseException: hypothesis does not shrink it)."""
 
 
 class FuzzMachine(RuleBasedStateMachine):
@@ -194,9 +195,10 @@ class FuzzMachine(RuleBasedStateMachine):
 
     def _read_back(self, endpoint: str, handle: str, why: str) -> None:
         self._send(
-            Template(f"read back after {why}", "GET", f"{endpoint}/${{id_{handle}}}", check="resource")
+            Template(
+                f"read back after {why}", "GET", f"{endpoint}/${{id_{handle}}}", check="resource"
+            )
         )
-
 
     # -- users --------------------------------------------------------------------------------
 
@@ -254,7 +256,9 @@ class FuzzMachine(RuleBasedStateMachine):
     def patch_user(self, user: str, shape: str) -> None:
         """A PATCH in one of the shapes Okta, Entra and JumpCloud send."""
         self._send(
-            Template(f"patch user ({shape})", "PATCH", f"/Users/${{id_{user}}}", body=USER_PATCHES[shape])
+            Template(
+                f"patch user ({shape})", "PATCH", f"/Users/${{id_{user}}}", body=USER_PATCHES[shape]
+            )
         )
         self._read_back("/Users", user, f"PATCH {shape}")
 
@@ -288,7 +292,9 @@ class FuzzMachine(RuleBasedStateMachine):
             member["display"] = "member"
         op = "Add" if style == "entra" else "add"
         body = _patch({"op": op, "path": "members", "value": [member]})
-        self._send(Template(f"add member ({style})", "PATCH", f"/Groups/${{id_{group}}}", body=body))
+        self._send(
+            Template(f"add member ({style})", "PATCH", f"/Groups/${{id_{group}}}", body=body)
+        )
         self._read_back("/Groups", group, "member add")
 
     @rule(group=groups, user=users, style=st.sampled_from(("okta", "entra")))
@@ -316,10 +322,9 @@ class FuzzMachine(RuleBasedStateMachine):
         if self.env.on_example is not None:
             self.env.on_example(self.env.examples, self.env.requests)
         for endpoint, id_ in sorted(self.created, key=lambda c: c[0] != "/Groups"):
-            try:
+            # clean-up is best effort; the verdict is already made
+            with contextlib.suppress(Exception):
                 self.tgt.send(Template("clean up", "DELETE", f"{endpoint}/{id_}"))
-            except Exception:  # clean-up is best effort; the verdict is already made
-                pass
 
 
 def _templated(value: Any, unique: str) -> Any:

@@ -20,7 +20,16 @@ USER_AGENT = "scim-conformance fuzz"
 # Server-owned ones (id, meta, a User's groups) and the member decorations a server may fill in
 # (display, $ref, type) are not compared.
 CLIENT_KEYS = frozenset(
-    ("username", "name", "displayname", "title", "active", "emails", "members", ENTERPRISE_URN.lower())
+    (
+        "username",
+        "name",
+        "displayname",
+        "title",
+        "active",
+        "emails",
+        "members",
+        ENTERPRISE_URN.lower(),
+    )
 )
 
 _VAR = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
@@ -36,8 +45,8 @@ class Template:
 
     ``check`` is ``resource`` (compare the returned resource), ``list`` (compare which resources
     a filter returned), ``page`` (compare totalResults and the page size: implementations may
-    order an unsorted list differently), or ``status`` (compare the status class only). ``capture`` names
-    the handle whose id the response's ``/id`` holds.
+    order an unsorted list differently), or ``status`` (compare the status class only).
+    ``capture`` names the handle whose id the response's ``/id`` holds.
     """
 
     label: str
@@ -171,9 +180,7 @@ def listed(body: Any, side: Side) -> tuple[Any, list[str]]:
         return None, []
     lowered = {k.lower(): v for k, v in body.items()}
     resources = lowered.get("resources") or []
-    handles = sorted(
-        side.handle_of(r.get("id")) for r in resources if isinstance(r, dict)
-    )
+    handles = sorted(side.handle_of(r.get("id")) for r in resources if isinstance(r, dict))
     return lowered.get("totalresults"), handles
 
 
@@ -208,10 +215,10 @@ def compare(exchange: Exchange, ref: Side, tgt: Side) -> None:
     if has_password(tgt_body):
         raise Divergence(f"{where}: the target returned the password (RFC 7643: returned never)")
     if t.check == "resource" and tgt_body is not None:
-        want, got = visible(ref_body, ref), visible(tgt_body, tgt)
-        if want != got:
-            keys = sorted(k for k in want.keys() | got.keys() if want.get(k) != got.get(k))
-            diffs = "; ".join(f"{k}: expected {want.get(k)!r}, got {got.get(k)!r}" for k in keys)
+        model, seen = visible(ref_body, ref), visible(tgt_body, tgt)
+        if model != seen:
+            keys = sorted(k for k in model.keys() | seen.keys() if model.get(k) != seen.get(k))
+            diffs = "; ".join(f"{k}: expected {model.get(k)!r}, got {seen.get(k)!r}" for k in keys)
             raise Divergence(f"{where}: the target's resource differs from the model: {diffs}")
     elif t.check == "page":
         want_total, want = listed(ref_body, ref)

@@ -682,3 +682,9 @@ def test_concurrent_patches_never_lose_an_update(svc: ScimService) -> None:
     assert sorted(m["value"] for m in members) == [f"id-000{i + 2}" for i in range(6)]
     slim = call(svc, "GET", f"/Groups/{gid}", query={"excludedAttributes": "members"}).json()
     assert "members" not in slim and slim["displayName"] == "Crowd"
+
+
+def test_sort_by_an_unknown_attribute_is_400(svc: ScimService) -> None:
+    r = call(svc, "GET", "/Users", query={"sortBy": "shoeSize"})
+    assert r.status == 400 and r.json()["scimType"] == "invalidValue"
+    assert "shoeSize" in r.json()["detail"]

@@ -200,6 +200,8 @@ class ResourceEngine:
     def list(self, rt: ResourceType, params: ListParams, trace: Trace) -> dict[str, Any]:
         """A page of one resource type's matches, as a ListResponse body."""
         trace.action, trace.resource_type = "list", rt.name
+        if params.sort_by and self.config.registry.resolve(params.sort_by, rt) is None:
+            raise InvalidValue(f"sortBy {params.sort_by!r} names no attribute of {rt.name}")
         flt = (
             _deps.parse_filter(params.filter, registry=self.config.registry)
             if params.filter

@@ -131,7 +131,8 @@ class PostgresStore:
         )
         for rt in sorted(self._types):  # names checked by table_name: safe to inline
             statements.append(
-                f"INSERT INTO {p}count (rt, n) SELECT '{rt}', count(*) FROM {table_name(p, rt)}"
+                f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
+                f" (SELECT count(*) FROM {table_name(p, rt)})"
                 f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
             )
 

@@ -193,7 +193,7 @@ def build_app(db: str) -> Any:
     store = SqliteStore(db)
     with magento_db(db) as conn:
         conn.executescript((HERE / "schema.sql").read_text())
-    default_idp = os.environ.get("MAGENTO_SCIM_IDP", "okta")
+    default_idp = os.environ.get("MAGENTO_SCIM_IDP") or os.environ.get("MAGENTO_IDP") or "okta"
 
     def mapping_for(idp: str | None) -> AttributeMapping:
         return MAPPINGS.get(idp or "", MAPPINGS[default_idp])
@@ -244,4 +244,6 @@ def build_app(db: str) -> Any:
     return asgi_app(ScimService(store, config))
 
 
-app = build_app(os.environ.get("MAGENTO_SCIM_DB", str(HERE / "magento.db")))
+# MAGENTO_DB / MAGENTO_IDP are accepted too (the names the examples' grid test sets).
+_DB = os.environ.get("MAGENTO_SCIM_DB") or os.environ.get("MAGENTO_DB")
+app = build_app(_DB or str(HERE / "magento.db"))

@@ -5,6 +5,7 @@ transaction, and optionally the same in PostgreSQL (``SCIMCORE_BENCH_PG_DSN``; k
 ``scimcore_bench``). Then, per store, the median milliseconds of:
 
 - ``userName eq "…"`` through ``tx.search`` (filter parsed, compiled to SQL, index lookup);
+- ``emails[value eq "…"]`` (the email index as a superset, the filter applied in memory);
 - ``get`` by id;
 - the first page of 100 (``startIndex=1&count=100``) with its ``totalResults``;
 - a page of 100 at the middle (``startIndex=N/2``: OFFSET has to walk there) and the same
@@ -89,6 +90,12 @@ def _measure(name: str, store: Store, n: int) -> dict[str, float]:
             page = tx.search("User", Query(filter=flt))
         assert page.total == 1, page
 
+    def email(r: int) -> None:
+        flt = parse_filter(f'emails[value eq "USER.{picks[r]}@example.com"]')
+        with store.transaction(readonly=True) as tx:
+            page = tx.search("User", Query(filter=flt))
+        assert page.total == 1, page
+
     def get(r: int) -> None:
         with store.transaction(readonly=True) as tx:
             assert tx.get("User", f"{picks[r]:08x}-0000-4000-8000-000000000000") is not None
@@ -113,6 +120,7 @@ def _measure(name: str, store: Store, n: int) -> dict[str, float]:
 
     out = {
         "userName eq lookup": _ms(lookup, 200),
+        "emails[value eq] lookup": _ms(email, 200),
         "get by id": _ms(get, 200),
         "first page of 100 (+ total)": _ms(first_page, 30),
         "page of 100 at startIndex=N/2": _ms(middle_page, 5),

@@ -38,6 +38,7 @@ def asgi_app(service: ScimService, *, threads: int = 32) -> ASGIApp:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    pool.shutdown(wait=False)
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":

@@ -166,6 +166,9 @@ def main(argv: list[str] | None = None) -> None:
         "--users", type=int, default=int(os.environ.get("SCIMCORE_BENCH_USERS", "1000000"))
     )
     parser.add_argument("--db", default=None)
+    parser.add_argument(
+        "--pg-users", type=int, default=None, help="PostgreSQL size (default: --users)"
+    )
     # run by ``python -m benchmarks store --users N``: the runner's own arguments are ignored
     args, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
     n = args.users
@@ -185,16 +188,17 @@ def main(argv: list[str] | None = None) -> None:
     if dsn:
         pg = PostgresStore(dsn, schema="scimcore_bench", max_size=2)
         have = _count(pg)
+        n = args.pg_users or n
         if have < n:
             print(f"building PostgreSQL schema scimcore_bench ({n:,} users) ...", file=sys.stderr)
             _fill(pg, n, have)
             with pg._pool.connection() as conn:
                 conn.execute(f"ANALYZE {pg._prefix}user")
-        results["PostgreSQL"] = _measure("PostgresStore", pg, n)
+        results["PostgreSQL"] = _measure("PostgresStore", pg, have if have > n else n)
         _pg_plans(pg)
         pg.close()
     if len(results) == 2:
-        print("\nPostgreSQL / SQLite time ratio:")
+        print("\nPostgreSQL / SQLite time ratio (each on its own size):")
         for what, ms in results["SQLite"].items():
             print(f"  {what:<32} {results['PostgreSQL'][what] / ms:6.2f}x")
 

@@ -177,6 +177,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self.env.failing_message = message
         self.env.failing_unique = self.unique
         self.env.failing_ref_ids = dict(self.ref.ids)
+        self.env.deadline = None  # the budget bounds the search, not the shrinking of a find
         raise Divergence(message)
 
     def _created(self, exchange: Exchange, handle: str, endpoint: str) -> bool:

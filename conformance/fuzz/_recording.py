@@ -78,6 +78,8 @@ def to_recording(
 ) -> dict[str, Any]:
     """Build the ``scim-recording/1`` document for ``trace`` (the failing step last)."""
     by_id = {id_: handle for handle, id_ in reference_ids.items()}
+    # A GET that passed changes nothing, so only the failing one is needed to reproduce.
+    trace = [ex for ex in trace[:-1] if ex.template.method != "GET"] + list(trace[-1:])
     steps: list[dict[str, Any]] = []
     uses_groups = False
     for index, exchange in enumerate(trace, start=1):

@@ -161,8 +161,6 @@ class FuzzMachine(RuleBasedStateMachine):
         return f"{prefix}{self.count}"
 
     def _send(self, template: Template) -> Exchange:
-        if self.env.expired():
-            raise BudgetSpent
         exchange = Exchange(template, self.ref.send(template), self.tgt.send(template))
         self.env.requests += 1
         self.trace.append(exchange)
@@ -177,7 +175,6 @@ class FuzzMachine(RuleBasedStateMachine):
         self.env.failing_message = message
         self.env.failing_unique = self.unique
         self.env.failing_ref_ids = dict(self.ref.ids)
-        self.env.deadline = None  # the budget bounds the search, not the shrinking of a find
         raise Divergence(message)
 
     def _created(self, exchange: Exchange, handle: str, endpoint: str) -> bool:

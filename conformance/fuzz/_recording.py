@@ -41,6 +41,11 @@ def _expected_resource(body: Any, path: str) -> dict[str, Any]:
             continue
         if key.lower() == "members" and isinstance(value, list):
             value = [{"value": m.get("value")} for m in value if isinstance(m, dict)]
+        if isinstance(value, list) and len(value) == 1:
+            # one element: demand exactly one, so a duplicated element (a repeated add that
+            # was not idempotent) fails; longer lists stay subset matches, since their order
+            # is the server's choice
+            value = {"$ordered": value}
         out[key] = value
     if path.startswith("/Users"):
         out["password"] = {"$absent": True}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import time
 from typing import Any, Protocol
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 from conformance.errors import TransportError
 from conformance.transport._base import Request, Response
@@ -42,10 +42,15 @@ class ServiceTransport:
     def send(self, request: Request) -> Response:
         """Handle one request in process."""
         started = time.perf_counter()
+        # A query string written into the path travels in the URL, as on the wire: split it off
+        # and decode it (``+`` is a space) the way a web server would.
+        path, _, raw_query = request.path.partition("?")
+        query = dict(parse_qsl(raw_query, keep_blank_values=True))
+        query.update(request.query)
         scim_request = self._request_type(
             method=request.method,
-            path=self._prefix + request.path,
-            query=dict(request.query),
+            path=self._prefix + path,
+            query=query,
             headers=dict(request.headers),
             body=request.body or b"",
             client="127.0.0.1",

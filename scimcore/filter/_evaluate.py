@@ -88,8 +88,28 @@ def _single_getter(keys: tuple[str, ...]) -> Callable[[Any], Any]:
 
 
 def _values_getter(keys: tuple[str, ...]) -> Callable[[Any], list[Any]]:
-    """Every non-null value at ``keys``, flattening lists on the way (multi-valued attributes)."""
+    """The values at ``keys``, flattening lists on the way (multi-valued attributes).
+
+    The result may hold nulls (every test is false for null) and may be the resource's own list:
+    callers only read it.
+    """
     pairs = tuple((k, k.lower()) for k in keys)
+    if len(pairs) == 1:
+        key, low = pairs[0]
+        empty: list[Any] = []
+
+        def values1(obj: Any) -> list[Any]:
+            try:
+                v = obj[key]
+            except KeyError:
+                v = _get(obj, key, low)
+            except (TypeError, IndexError):
+                return empty
+            if type(v) is list:
+                return v
+            return empty if v is None else [v]
+
+        return values1
 
     def values(obj: Any) -> list[Any]:
         current = [obj]
@@ -352,9 +372,94 @@ def _compare(node: Compare, scope: Scope) -> Predicate:
         equal = _compare(Compare(node.path, "eq", node.value), scope)
         return lambda r: not equal(r)
     test = value_test(target.attr, op, node.value, node.path)
+    kind = target.attr.type
+    if (
+        not target.multi
+        and len(target.keys) == 1
+        and kind in ("string", "reference")
+        and op in ("eq", "co", "sw", "ew")
+        and isinstance(node.value, str)
+    ):
+        return _fused_string(target.keys[0], op, node.value, target.attr.case_exact)
+    return _apply(target, test)
+
+
+def _fused_string(key: str, op: str, lit: str, case_exact: bool) -> Predicate:
+    """The hottest comparisons (a string attribute read by one key) as a single closure."""
+    low = key.lower()
+
+    def read(r: Mapping[str, Any]) -> Any:
+        try:
+            return r[key]
+        except KeyError:
+            return _get(r, key, low)
+        except (TypeError, IndexError):
+            return None
+
+    if not case_exact:
+        lit = lit.lower()
+        if op == "eq":
+
+            def eq_ci(r: Mapping[str, Any]) -> bool:
+                try:
+                    v = r[key]
+                except KeyError:
+                    v = _get(r, key, low)
+                except (TypeError, IndexError):
+                    return False
+                return type(v) is str and v.lower() == lit
+
+            return eq_ci
+        if op == "co":
+
+            def co_ci(r: Mapping[str, Any]) -> bool:
+                try:
+                    v = r[key]
+                except KeyError:
+                    v = _get(r, key, low)
+                except (TypeError, IndexError):
+                    return False
+                return type(v) is str and lit in v.lower()
+
+            return co_ci
+        if op == "sw":
+            return lambda r: type(v := read(r)) is str and v.lower().startswith(lit)
+        return lambda r: type(v := read(r)) is str and v.lower().endswith(lit)
+    if op == "eq":
+        return lambda r: type(v := read(r)) is str and v == lit
+    if op == "co":
+        return lambda r: type(v := read(r)) is str and lit in v
+    if op == "sw":
+        return lambda r: type(v := read(r)) is str and v.startswith(lit)
+    return lambda r: type(v := read(r)) is str and v.endswith(lit)
+
+
+def _apply(target: _Target, test: _Test) -> Predicate:
+    """A predicate applying ``test`` to the value(s) at ``target`` (any value, if multi-valued)."""
     if target.multi:
         values = _values_getter(target.keys)
-        return lambda r: any(map(test, values(r)))
+
+        def any_value(r: Mapping[str, Any]) -> bool:
+            for v in values(r):  # noqa: SIM110 - a plain loop is faster than any(genexpr)
+                if v is not None and test(v):
+                    return True
+            return False
+
+        return any_value
+    if len(target.keys) == 1:
+        key = target.keys[0]
+        low = key.lower()
+
+        def single1(r: Mapping[str, Any]) -> bool:
+            try:
+                v = r[key]
+            except KeyError:
+                v = _get(r, key, low)
+            except (TypeError, IndexError):
+                return False
+            return v is not None and test(v)
+
+        return single1
     get = _single_getter(target.keys)
 
     def single(r: Mapping[str, Any]) -> bool:
@@ -362,6 +467,60 @@ def _compare(node: Compare, scope: Scope) -> Predicate:
         return v is not None and test(v)
 
     return single
+
+
+def _is_string_eq(node: Node) -> bool:
+    return isinstance(node, Compare) and node.op == "eq" and isinstance(node.value, str)
+
+
+def _one_of(path: AttrPath, values: list[str], scope: Scope) -> Predicate | None:
+    """``path eq v1 or path eq v2 or …`` on a string attribute as one set lookup (else None)."""
+    target = scope.resolve(path)
+    if target.attr.is_complex:
+        target = _complex_value(target, path)
+    if target.attr.type not in ("string", "reference"):
+        return None
+    if target.attr.case_exact:
+        exact = frozenset(values)
+        return _apply(target, lambda v: type(v) is str and v in exact)
+    lowered = frozenset(v.lower() for v in values)
+    return _apply(target, lambda v: type(v) is str and v.lower() in lowered)
+
+
+def _or(node: Or, scope: Scope) -> Predicate:
+    groups: dict[str, list[Compare]] = {}
+    for term in node.terms:
+        if _is_string_eq(term):
+            assert isinstance(term, Compare)
+            groups.setdefault(term.path.text.lower(), []).append(term)
+    parts: list[Predicate] = []
+    merged: set[str] = set()
+    for term in node.terms:
+        key = term.path.text.lower() if _is_string_eq(term) else None  # type: ignore[union-attr]
+        if key is not None and len(groups[key]) > 1:
+            if key in merged:
+                continue
+            terms = groups[key]
+            one = _one_of(terms[0].path, [t.value for t in terms], scope)  # type: ignore[misc]
+            if one is not None:
+                merged.add(key)
+                parts.append(one)
+                continue
+        parts.append(compile_node(term, scope))
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda r: a(r) or b(r)
+    every = tuple(parts)
+
+    def any_of(r: Mapping[str, Any]) -> bool:
+        for p in every:  # noqa: SIM110 - a plain loop is faster than any(genexpr)
+            if p(r):
+                return True
+        return False
+
+    return any_of
 
 
 def _value_path(node: ValuePath, scope: Scope) -> Predicate:
@@ -377,7 +536,10 @@ def _value_path(node: ValuePath, scope: Scope) -> Predicate:
     elements = _values_getter(target.keys)
 
     def match(r: Mapping[str, Any]) -> bool:
-        return any(isinstance(el, Mapping) and inner(el) for el in elements(r))
+        for el in elements(r):
+            if (type(el) is dict or isinstance(el, Mapping)) and inner(el):
+                return True
+        return False
 
     return match
 
@@ -394,13 +556,16 @@ def compile_node(node: Node, scope: Scope) -> Predicate:
         if len(parts) == 2:
             a, b = parts
             return lambda r: a(r) and b(r)
-        return lambda r: all(p(r) for p in parts)
+
+        def all_of(r: Mapping[str, Any]) -> bool:
+            for p in parts:  # noqa: SIM110 - a plain loop is faster than all(genexpr)
+                if not p(r):
+                    return False
+            return True
+
+        return all_of
     if isinstance(node, Or):
-        parts = tuple(compile_node(t, scope) for t in node.terms)
-        if len(parts) == 2:
-            a, b = parts
-            return lambda r: a(r) or b(r)
-        return lambda r: any(p(r) for p in parts)
+        return _or(node, scope)
     if isinstance(node, Not):
         inner = compile_node(node.inner, scope)
         return lambda r: not inner(r)

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from scimcore.audit._cli import add_audit_parser, run_audit
+from scimcore.audit._service import attach_audit_log
 from scimcore.errors import ConfigurationError
 
 _Subparsers = Any
@@ -45,6 +46,7 @@ def _serve(args: argparse.Namespace) -> int:
                 config, authenticator=BearerTokens.from_tokens({"generated": generated})
             )
         store = open_store(db, config)
+        config, audit_log = attach_audit_log(config, db)
     except ConfigurationError as exc:
         print(f"scimcore serve: {exc.detail}", file=sys.stderr)
         return 2
@@ -58,6 +60,8 @@ def _serve(args: argparse.Namespace) -> int:
         pass
     finally:
         store.close()
+        if audit_log is not None:
+            audit_log.close()
     return 0
 
 

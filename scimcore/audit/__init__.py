@@ -30,7 +30,7 @@ from scimcore.audit._record import (
     is_secret_key,
     redact,
 )
-from scimcore.audit._service import audit_sink, event_from_service
+from scimcore.audit._service import AuditSettings, attach_audit_log, audit_sink, event_from_service
 
 __all__ = [
     "AUDIT_REGISTRY",
@@ -41,10 +41,12 @@ __all__ = [
     "AuditEvent",
     "AuditLog",
     "AuditPage",
+    "AuditSettings",
     "MemoryAuditLog",
     "PostgresAuditLog",
     "SqliteAuditLog",
     "action_for",
+    "attach_audit_log",
     "audit_sink",
     "build_record",
     "compile_audit_filter",

@@ -18,7 +18,7 @@ from scimcore.policy._groups import GroupPolicy
 from scimcore.policy._password import PasswordPolicy, hash_password, is_hashed, verify_password
 from scimcore.policy._policy import ProvisioningPolicy
 from scimcore.policy._purge import purge
-from scimcore.policy._service import policy_hook
+from scimcore.policy._service import policy_hook, with_policy
 from scimcore.policy._username import USERNAME_MODES, UserNamePolicy
 
 __all__ = [
@@ -37,4 +37,5 @@ __all__ = [
     "policy_hook",
     "purge",
     "verify_password",
+    "with_policy",
 ]

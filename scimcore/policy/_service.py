@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+
 from scimcore.policy._policy import ProvisioningPolicy
-from scimcore.service import DeleteInstead, HookResult, WriteEvent, WriteHook
+from scimcore.service import DeleteInstead, HookResult, ServiceConfig, WriteEvent, WriteHook
+from scimcore.service._settings import register_config_section
 
 
 def policy_hook(policy: ProvisioningPolicy) -> WriteHook:
@@ -22,3 +29,24 @@ def policy_hook(policy: ProvisioningPolicy) -> WriteHook:
         return decision.resource
 
     return hook
+
+
+def with_policy(config: ServiceConfig, policy: ProvisioningPolicy) -> ServiceConfig:
+    """``config`` with ``policy`` added as a before-write hook and ``changePassword`` set."""
+    hooks: list[WriteHook] = [*config.before_write, policy_hook(policy)]
+    return attrs.evolve(
+        config,
+        before_write=hooks,  # type: ignore[arg-type]  # (attrs plugin: converter=tuple)
+        change_password=config.change_password or policy.change_password,
+    )
+
+
+def parse_policy_section(
+    table: Mapping[str, Any], base: Path
+) -> Callable[[ServiceConfig], ServiceConfig]:
+    """Parse the ``[policy]`` table of ``scimcore serve --config`` (keys: ProvisioningPolicy)."""
+    policy = ProvisioningPolicy.from_dict(table)
+    return lambda config: with_policy(config, policy)
+
+
+register_config_section("policy", parse_policy_section)

@@ -24,7 +24,7 @@ from scimcore import (
     ScimError,
     validate_resource,
 )
-from scimcore.models import json_schema, validate_with_json_schema
+from scimcore.models import json_schema, json_schema_errors, validate_with_json_schema
 from scimcore.schema import SchemaRegistry
 from scimcore.testing import ACME_EXTENSION_URN, acme_registry, groups, users
 
@@ -258,3 +258,74 @@ def test_json_schema_is_a_document() -> None:
     assert doc["$schema"].endswith("2020-12/schema")
     assert doc["additionalProperties"] is False
     assert any(re.escape(ACME_EXTENSION_URN) in p for p in doc["patternProperties"])
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+
+
+def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    out = [prefix] if prefix else []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            out += _paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            out += _paths(value, (*prefix, index))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(users(registry=ACME) | users(registry=ACME, context="response"), st.data())
+def test_fast_validator_agrees_with_json_schema_on_mutations(
+    user: dict[str, Any], data: st.DataObject
+) -> None:
+    """The oracle property: on a random mutation both validators accept, or both reject alike."""
+    mutated = copy.deepcopy(user)
+    path = data.draw(st.sampled_from(_paths(mutated)))
+    parent: Any = mutated
+    for part in path[:-1]:
+        parent = parent[part]
+    if data.draw(st.booleans()) and isinstance(parent, dict):
+        key = data.draw(st.sampled_from([path[-1], str(path[-1]).upper(), "extra"]))
+        parent.pop(path[-1])
+        parent[key] = data.draw(_JSON)
+    else:
+        parent[path[-1]] = data.draw(_JSON)
+    for context in ("create", "response"):
+        fast, slow = _both(mutated, "User", ACME, context)
+        assert (fast is None) == (slow is None), (context, fast, slow)
+        if fast is not None:
+            # The fast validator stops at the first problem; jsonschema must see that one too.
+            found = json_schema_errors(
+                mutated, resource_type="User", registry=ACME, context=context
+            )
+            seen = {(type(e), e.path) for e in found}
+            assert (type(fast), fast.path) in seen, (context, fast, found)
+
+
+def test_ten_megabyte_values_are_handled() -> None:
+    big = "x" * 10_000_000
+    body = {"schemas": [USER_URN], "userName": big}
+    assert validate_resource(body, resource_type="User")["userName"] is big
+    for bad in (
+        {**body, "emails": [{"value": "a", "type": big}]},
+        {**body, ACME_EXTENSION_URN: {"hireDate": big}},
+    ):
+        with pytest.raises(InvalidValue) as info:
+            validate_resource(bad, resource_type="User", registry=ACME)
+        assert len(info.value.detail) < 500
+
+
+def test_deeply_nested_python_input_is_refused_cleanly() -> None:
+    deep: Any = "leaf"
+    for _ in range(1000):
+        deep = {"name": deep}
+    for body in ({"schemas": [USER_URN], "userName": "a", "name": deep}, deep):
+        fast, slow = _both(body, "User")
+        assert fast is not None and slow is not None

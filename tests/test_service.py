@@ -610,3 +610,49 @@ def test_a_hook_can_delete_instead_of_writing(make: Any) -> None:
     assert r.status == 200 and r.json()["active"] is False
     assert call(svc, "GET", "/Users/id-0001").status == 404
     assert "members" not in call(svc, "GET", "/Groups/id-0002").json()
+
+
+def test_idp_body_quirks_are_read_as_meant_unless_strict(make: Any) -> None:
+    svc = make()
+    entra_group = {
+        "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:Group",
+            "http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group",
+        ],
+        "displayName": "Entra group",
+        "externalId": "0a21f0f2",
+    }
+    assert call(svc, "POST", "/Groups", entra_group).status == 201
+    onelogin = {
+        "schemas": ["urn:scim:schemas:core:2.0", "urn:scim:schemas:extension:enterprise:2.0"],
+        "userName": "one@example.com",
+        "active": "True",
+        "emails": {"value": "one@example.com", "primary": "true"},
+        "urn:scim:schemas:extension:enterprise:2.0": {"department": "Ops"},
+    }
+    r = call(svc, "POST", "/Users", onelogin)
+    assert r.status == 201, r.json()
+    body = r.json()
+    assert body["active"] is True
+    assert body["emails"] == [{"value": "one@example.com", "primary": True}]
+    enterprise = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+    assert body[enterprise] == {"department": "Ops"}
+    strict = make(lenient_bodies=False)
+    assert call(strict, "POST", "/Users", onelogin).status == 400
+
+
+def test_a_query_string_left_on_the_path_is_read(svc: ScimService) -> None:
+    _create(svc, "pathq")
+    r = svc.handle(
+        ScimRequest("GET", "/scim/v2/Users?filter=userName+eq+%22nobody%22&", headers=AUTH)
+    )
+    assert r.status == 200 and r.json()["totalResults"] == 0
+    put = svc.handle(
+        ScimRequest(
+            "PUT",
+            "/scim/v2/Users/id-0001?",
+            headers=AUTH,
+            body=b'{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"userName":"pathq2"}',
+        )
+    )
+    assert put.status == 200 and put.json()["userName"] == "pathq2"

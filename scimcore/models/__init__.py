@@ -9,7 +9,7 @@ from scimcore.models._convert import (
     unstructure,
 )
 from scimcore.models._json import DEFAULT_MAX_BYTES, DEFAULT_MAX_DEPTH, loads
-from scimcore.models._jsonschema import json_schema, validate_with_json_schema
+from scimcore.models._jsonschema import json_schema, json_schema_errors, validate_with_json_schema
 from scimcore.models._project import project
 from scimcore.models._resources import (
     Address,
@@ -75,6 +75,7 @@ __all__ = [
     "converter",
     "json_name",
     "json_schema",
+    "json_schema_errors",
     "loads",
     "make_converter",
     "project",

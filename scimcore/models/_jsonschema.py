@@ -16,7 +16,7 @@ import re
 from typing import Any
 
 import jsonschema
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError
 
 from scimcore.errors import InvalidSyntax, InvalidValue, ScimError
 from scimcore.models._types import (
@@ -101,6 +101,7 @@ def _attribute(attr: Attribute, context: str, enforce: bool, required: bool) -> 
         ):
             pattern = name_pattern(primary.name)
             schema["not"] = {
+                "type": "array",  # without it, a null value would fail: ``contains`` passes
                 "contains": {
                     "type": "object",
                     "patternProperties": {pattern: {"const": True}},
@@ -224,6 +225,26 @@ def _to_scim_error(error: ValidationError) -> ScimError:
     return InvalidValue(f"{where}: {message}", path=path)
 
 
+def _is_missing(error: ScimError) -> bool:
+    return error.detail.endswith(" is required")
+
+
+def json_schema_errors(
+    data: Any,
+    *,
+    resource_type: ResourceType | str,
+    registry: SchemaRegistry = DEFAULT_REGISTRY,
+    context: Context = "create",
+    enforce_canonical_values: bool = True,
+) -> list[ScimError]:
+    """Every problem ``jsonschema`` finds in ``data``, each as a SCIM error with its JSON path."""
+    validator = _cached(registry, resource_type, context, enforce_canonical_values)[1]
+    try:
+        return [_to_scim_error(e) for e in validator.iter_errors(data)]
+    except RecursionError:  # jsonschema renders the offending value, recursively
+        return [InvalidSyntax("the body nests too deeply to be a SCIM resource", path=[])]
+
+
 def validate_with_json_schema(
     data: Any,
     *,
@@ -238,11 +259,15 @@ def validate_with_json_schema(
     and also returns the cleaned resource). Raises InvalidSyntax (not an object, an undeclared
     attribute) or InvalidValue (everything else), with the JSON path of the problem.
     """
-    validator = _cached(registry, resource_type, context, enforce_canonical_values)[1]
-    errors = list(validator.iter_errors(data))
+    errors = json_schema_errors(
+        data,
+        resource_type=resource_type,
+        registry=registry,
+        context=context,
+        enforce_canonical_values=enforce_canonical_values,
+    )
     if errors:
-        # The deepest error is the most specific one (an unknown URN at ``schemas[1]`` rather
-        # than "schemas lacks a valid URN"), and the one the compiled validator reports.
-        deepest = max(len(e.absolute_path) for e in errors)
-        chosen = best_match(e for e in errors if len(e.absolute_path) == deepest)
-        raise _to_scim_error(chosen if chosen is not None else errors[0])
+        # Report what the compiled validator reports: a wrong or undeclared value before a
+        # missing required one (it checks those last), and the deepest (most specific) path
+        # first, so an unknown URN is blamed at ``schemas[1]`` rather than at ``schemas``.
+        raise min(errors, key=lambda e: (_is_missing(e), -len(e.path or ())))

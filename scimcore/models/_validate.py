@@ -60,6 +60,12 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
+def _sent(data: dict[str, Any], name: str) -> str:
+    """The key the client used for attribute ``name`` (null or empty), else ``name`` itself."""
+    low = name.lower()
+    return next((k for k in data if isinstance(k, str) and k.lower() == low), name)
+
+
 def kept(attr: Attribute, context: str) -> bool:
     """Whether ``attr`` is validated and kept in ``context``, rather than silently dropped.
 
@@ -85,7 +91,7 @@ def _scalar_check(attr: Attribute, label: str, enforce_canonical: bool) -> _Chec
                 if isinstance(v, str):
                     if v in exact or rx.search(v):
                         return v
-                    raise _Bad(InvalidValue, f"{label} must be one of {allowed}, not {v!r}")
+                    raise _Bad(InvalidValue, f"{label} must be one of {allowed}, not {v!r:.60}")
                 raise _Bad(InvalidValue, f"{label} must be a string, not {_json_type(v)}")
 
             return check_canonical
@@ -186,7 +192,7 @@ def _object_check(
                 raise
         for name in required:
             if name not in out or out[name] == []:
-                raise _Bad(InvalidValue, f"{label}.{name} is required", [name])
+                raise _Bad(InvalidValue, f"{label}.{name} is required", [_sent(value, name)])
         return out
 
     return check_object
@@ -309,7 +315,8 @@ def _compile(
                 raise
         for name in required:
             if name not in out or out[name] == []:
-                raise _Bad(InvalidValue, f"{name} is required for a {rt.name}", [name])
+                detail = f"{name} is required for a {rt.name}"
+                raise _Bad(InvalidValue, detail, [_sent(data, name)])
         listed = out["schemas"]
         for urn in ext_urns:
             if urn in out and urn not in listed:

@@ -41,6 +41,8 @@ class ServiceConfig:
     * ``rate_limit``: an optional :class:`~scimcore.service.RateLimit` (429 + Retry-After).
     * ``me``: resolves ``/Me`` to a User id; without it ``/Me`` answers 501.
     * ``change_password``: advertised in ``/ServiceProviderConfig`` (the policy layer decides).
+    * ``lenient_bodies``: accept the non-RFC resource bodies IdPs send (stray schema URNs,
+      ``"True"`` strings, single objects for lists; see ``scimcore.service._lenient``).
     * ``before_write`` and ``audit_sink``: the hook points described in ``scimcore.service._hooks``.
     """
 
@@ -62,6 +64,7 @@ class ServiceConfig:
     before_write: tuple[WriteHook, ...] = attrs.field(default=(), converter=tuple)
     audit_sink: AuditSink | None = None
     documentation_uri: str | None = None
+    lenient_bodies: bool = True
 
     @property
     def base_path(self) -> str:

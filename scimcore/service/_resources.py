@@ -26,6 +26,7 @@ from scimcore.service._config import ServiceConfig
 from scimcore.service._diff import changed_attributes
 from scimcore.service._hooks import DeleteInstead, RequestContext, WriteAction, WriteEvent
 from scimcore.service._http import etag_for, parse_etags
+from scimcore.service._lenient import lenient_body
 from scimcore.service._listing import ListParams, list_response
 from scimcore.store import Query, Store, Stored, Transaction
 
@@ -275,7 +276,10 @@ class ResourceEngine:
         """POST: validate, assign id and meta, run the hooks, store; 201 with Location."""
         trace.action, trace.resource_type = "create", rt.name
         clean = _deps.validate_resource(
-            data, resource_type=rt.name, registry=self.config.registry, context="create"
+            self._lenient(rt, data),
+            resource_type=rt.name,
+            registry=self.config.registry,
+            context="create",
         )
         rid = self.id_factory()
         trace.resource_id = rid
@@ -311,7 +315,10 @@ class ResourceEngine:
         """PUT: replace every writable attribute; never creates."""
         trace.action, trace.resource_type, trace.resource_id = "replace", rt.name, rid
         clean = _deps.validate_resource(
-            data, resource_type=rt.name, registry=self.config.registry, context="replace"
+            self._lenient(rt, data),
+            resource_type=rt.name,
+            registry=self.config.registry,
+            context="replace",
         )
         with self.store.transaction() as tx:
             old = self._load(tx, rt, rid, for_update=True)
@@ -424,6 +431,11 @@ class ResourceEngine:
             if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
                 tx.remove_member(rid, last_modified=timestamp(self.clock()))
         return Outcome(status=204)
+
+    def _lenient(self, rt: ResourceType, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        if not self.config.lenient_bodies:
+            return data
+        return lenient_body(data, rt, self.config.registry)
 
     # -- helpers --------------------------------------------------------------------------------
 

@@ -100,6 +100,12 @@ class ScimService:
 
     def handle(self, request: ScimRequest) -> ScimResponse:
         """Handle one request; always returns a response."""
+        if "?" in request.path:
+            # A query string left on the path (OneLogin's trailing "?", or a caller that did not
+            # split it off) is read like any other; explicit ``query`` entries win.
+            path, _, raw = request.path.partition("?")
+            query = {**ScimRequest("GET", "/", raw).query, **request.query}
+            request = attrs.evolve(request, path=path, query=query)
         ua = request.header("user-agent")
         ctx = RequestContext(
             time=self._clock(),

@@ -1,0 +1,316 @@
+"""Load test, run by hand: concurrent HTTP clients against real SCIM servers, requests per second.
+
+Starts each server as its own process on 127.0.0.1 (``scimcore serve`` on SQLite, on PostgreSQL
+when a DSN is given, and scim2-server, all the same way), seeds users, then for each operation runs
+concurrent keep-alive clients (several processes, several threads each) for a fixed time and
+reports requests per second and any non-2xx answers. A last phase has every client PATCH-add a
+distinct email to one shared user and checks that none was lost.
+
+    python -m benchmarks.load_serve [--seconds 5] [--procs 4] [--threads 4]
+        [--pg postgresql://postgres@127.0.0.1:5432/test] [--only scimcore-sqlite,scim2-server]
+
+Not run in CI: the numbers depend on the machine (and on whatever else shares its cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import random
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parent.parent
+TOKEN = "load-test-token-" + "x" * 24
+USER = "urn:ietf:params:scim:schemas:core:2.0:User"
+PATCH = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+OPS = ("get", "filter", "post", "patch")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+def _wait(base: str, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            r = httpx.get(
+                f"{base}/ServiceProviderConfig",
+                headers={"Authorization": f"Bearer {TOKEN}"},
+                timeout=2,
+            )
+            if r.status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    raise SystemExit(f"server at {base} did not start")
+
+
+@contextmanager
+def _process(cmd: list[str], base: str) -> Iterator[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen(
+        cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        _wait(base, proc)
+        yield base
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextmanager
+def scimcore_server(db: str) -> Iterator[str]:
+    port = _free_port()
+    cmd = [
+        sys.executable,
+        "-m",
+        "scimcore",
+        "serve",
+        "--db",
+        db,
+        "--port",
+        str(port),
+        "--token",
+        TOKEN,
+        "--server",
+        "uvicorn",
+    ]
+    with _process(cmd, f"http://127.0.0.1:{port}/scim/v2") as base:
+        yield base
+
+
+@contextmanager
+def scim2_server() -> Iterator[str]:
+    port = _free_port()
+    exe = shutil.which("scim2-server") or str(Path(sys.executable).parent / "scim2-server")
+    cmd = [exe, "--port", str(port), "--bearer-token", TOKEN]
+    with _process(cmd, f"http://127.0.0.1:{port}") as base:
+        yield base
+
+
+@contextmanager
+def pg_database(dsn: str) -> Iterator[str]:
+    """A fresh PostgreSQL database for one run, dropped afterwards."""
+    import psycopg
+
+    name = f"scimcore_load_{os.getpid()}_{secrets.token_hex(3)}"
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    head, _, _ = dsn.rpartition("/")
+    try:
+        yield f"{head}/{name}"
+    finally:
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _user(name: str) -> dict[str, Any]:
+    return {
+        "schemas": [USER],
+        "userName": name,
+        "name": {"givenName": "Load", "familyName": "Test"},
+        "emails": [{"value": name, "type": "work", "primary": True}],
+        "active": True,
+    }
+
+
+def seed(base: str, n: int) -> list[tuple[str, str]]:
+    out = []
+    with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {TOKEN}"}) as c:
+        for i in range(n):
+            name = f"seed{i}@example.com"
+            r = c.post("/Users", json=_user(name))
+            r.raise_for_status()
+            out.append((r.json()["id"], name))
+    return out
+
+
+def _request(op: str, c: httpx.Client, users: list[tuple[str, str]], tag: str, i: int) -> int:
+    uid, name = random.choice(users)
+    if op == "get":
+        return c.get(f"/Users/{uid}").status_code
+    if op == "filter":
+        return c.get("/Users", params={"filter": f'userName eq "{name}"'}).status_code
+    if op == "post":
+        return c.post("/Users", json=_user(f"new-{tag}-{i}@example.com")).status_code
+    body = {
+        "schemas": [PATCH],
+        "Operations": [{"op": "replace", "path": "displayName", "value": f"D {tag} {i}"}],
+    }
+    return c.patch(f"/Users/{uid}", json=body).status_code
+
+
+def _worker(
+    args: tuple[str, str, list[tuple[str, str]], float, float, int, int],
+) -> tuple[int, dict[int, int]]:
+    base, op, users, start, seconds, threads, proc_no = args
+    counts: Counter[int] = Counter()
+    lock = threading.Lock()
+    stop = start + seconds
+
+    def run(t: int) -> None:
+        local: Counter[int] = Counter()
+        tag = f"{os.getpid()}-{t}-{secrets.token_hex(2)}"
+        headers = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"}
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+            i = 0
+            time.sleep(max(0.0, start - time.time()))
+            while time.time() < stop:
+                try:
+                    local[_request(op, c, users, tag, i)] += 1
+                except httpx.HTTPError:
+                    local[-1] += 1
+                i += 1
+        with lock:
+            counts.update(local)
+
+    pool = [threading.Thread(target=run, args=(t,)) for t in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    return proc_no, dict(counts)
+
+
+def measure(
+    base: str, op: str, users: list[tuple[str, str]], seconds: float, procs: int, threads: int
+) -> tuple[float, dict[int, int]]:
+    ctx = mp.get_context("spawn")
+    started = time.monotonic()
+    with ctx.Pool(procs) as pool:
+        results = pool.map(_worker, [(base, op, users, seconds, threads, p) for p in range(procs)])
+    elapsed = max(time.monotonic() - started - 0.0, seconds)
+    total: Counter[int] = Counter()
+    for _, counts in results:
+        total.update(counts)
+    return sum(total.values()) / elapsed, dict(total)
+
+
+def lost_updates(base: str, clients: int, each: int) -> tuple[int, int, dict[int, int]]:
+    """Every client PATCH-adds distinct emails to one user; returns (sent OK, stored, statuses)."""
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+        r = c.post("/Users", json=_user(f"shared-{secrets.token_hex(3)}@example.com"))
+        r.raise_for_status()
+        uid = r.json()["id"]
+    statuses: Counter[int] = Counter()
+    lock = threading.Lock()
+
+    def run(k: int) -> None:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+            for i in range(each):
+                body = {
+                    "schemas": [PATCH],
+                    "Operations": [
+                        {"op": "add", "path": "emails", "value": [{"value": f"c{k}-{i}@x.org"}]}
+                    ],
+                }
+                status = c.patch(f"/Users/{uid}", json=body).status_code
+                with lock:
+                    statuses[status] += 1
+
+    pool = [threading.Thread(target=run, args=(k,)) for k in range(clients)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    with httpx.Client(base_url=base, headers=headers, timeout=30) as c:
+        emails = c.get(f"/Users/{uid}").json().get("emails", [])
+    ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
+    return ok, len(emails) - 1, dict(statuses)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--procs", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--seed", type=int, default=500)
+    parser.add_argument("--pg", default=os.environ.get("SCIMCORE_TEST_PG_DSN"))
+    parser.add_argument("--only", default="")
+    args = parser.parse_args(argv)
+
+    targets: list[tuple[str, Callable[[], Any]]] = []
+    tmp = Path(tempfile.mkdtemp(prefix="scimcore-load-"))
+    targets.append(("scimcore-sqlite", lambda: scimcore_server(f"sqlite:///{tmp / 'load.db'}")))
+    if args.pg:
+        dsn = args.pg
+
+        @contextmanager
+        def pg_target() -> Iterator[str]:
+            with pg_database(dsn) as db, scimcore_server(db) as base:
+                yield base
+
+        targets.append(("scimcore-postgres", pg_target))
+    targets.append(("scim2-server", scim2_server))
+    if args.only:
+        wanted = set(args.only.split(","))
+        targets = [t for t in targets if t[0] in wanted]
+
+    clients = args.procs * args.threads
+    print(
+        f"{clients} concurrent clients ({args.procs} processes x {args.threads} threads), "
+        f"{args.seconds:g} s per operation, {args.seed} seeded users",
+        flush=True,
+    )
+    table: dict[str, dict[str, float]] = {}
+    for name, make in targets:
+        with make() as base:
+            users = seed(base, args.seed)
+            table[name] = {}
+            for op in OPS:
+                rate, statuses = measure(base, op, users, args.seconds, args.procs, args.threads)
+                table[name][op] = rate
+                bad = {s: n for s, n in statuses.items() if not 200 <= s < 300}
+                print(f"{name:18} {op:7} {rate:8.0f} req/s  non-2xx: {bad or 'none'}", flush=True)
+            ok, stored, statuses = lost_updates(base, clients=8, each=25)
+            verdict = "no lost update" if ok == stored else f"LOST {ok - stored}"
+            print(
+                f"{name:18} lost-update check: {ok} PATCHes answered 2xx, {stored} emails "
+                f"stored ({verdict}); statuses {statuses}",
+                flush=True,
+            )
+    shutil.rmtree(tmp, ignore_errors=True)
+    if "scim2-server" in table:
+        peer = table["scim2-server"]
+        print("\nrequests per second (ratio to scim2-server):")
+        print(f"{'':18} " + " ".join(f"{op:>16}" for op in OPS))
+        for name, row in table.items():
+            cells = " ".join(
+                f"{row[op]:8.0f} ({row[op] / peer[op]:4.1f}x)" if peer[op] else f"{row[op]:8.0f}"
+                for op in OPS
+            )
+            print(f"{name:18} {cells}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

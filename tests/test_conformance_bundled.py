@@ -1,7 +1,6 @@
 """Everything bundled, replayed in process against scimcore's reference server (SQLite, PostgreSQL).
 
-Every recording must pass, apart from the known service gaps listed here with their owner: the
-list is exact, so fixing one makes this test fail until its entry is removed.
+Every recording must pass: no FAILURE and no ERROR (SHOULD/MAY warnings are allowed).
 """
 
 from __future__ import annotations
@@ -15,14 +14,6 @@ from conformance.results import Outcome, RunResult
 from conformance.runner import Runner
 from conformance.transport import ServiceTransport
 
-# (recording, step) -> why it fails today. The service refuses the extra schema URN Entra puts in
-# group bodies (http://schemas.microsoft.com/2006/11/ResourceManagement/ADSCIM/2.0/Group):
-# reported to the service/dialects owners.
-KNOWN_FAILURES = {
-    ("entra/groups-legacy", "create-group-without-members"),
-    ("entra/groups-aadOptscim062020", "create-group-without-members"),
-}
-
 
 def _replay(**service: Any) -> RunResult:
     recordings, errors = collect_recordings()
@@ -33,14 +24,14 @@ def _replay(**service: Any) -> RunResult:
 
 def _check(result: RunResult) -> None:
     assert len(result.results) >= 30
-    assert not [r.recording.name for r in result.results if r.outcome is Outcome.ERROR]
-    failed = {
-        (r.recording.name, s.step.name)
+    bad = {
+        (r.recording.name, s.step.name, s.summary)
         for r in result.results
         for s in r.steps
-        if s.outcome is Outcome.FAILED
+        if s.outcome in (Outcome.FAILED, Outcome.ERROR)
     }
-    assert failed == KNOWN_FAILURES, sorted(failed ^ KNOWN_FAILURES)
+    assert bad == set(), sorted(bad)
+    assert result.exit_code == 0
 
 
 def test_bundled_recordings_on_sqlite() -> None:

@@ -171,6 +171,23 @@ def main() -> None:
     print(f"{'path':58} {'µs/op':>9} {'x floor':>8} {'vs scimcore':>12}")
     for label, micros in rows:
         print(f"{label:58} {micros:9.1f} {micros / floor:8.2f} {micros / ours:11.2f}x")
+    parsed = json.loads(BODY)
+    valid = validate_resource(parsed, resource_type="User", context="response")
+    parts = [
+        ("loads (scimcore: size and depth guards + json.loads)", lambda: loads(BODY)),
+        (
+            "validate_resource (compiled from the schema layer)",
+            lambda: validate_resource(parsed, resource_type="User", context="response"),
+        ),
+        ("json.dumps", lambda: json.dumps(valid)),
+        (
+            "structure + unstructure (attrs models via cattrs)",
+            lambda: unstructure(structure(valid, User)),
+        ),
+    ]
+    print("where scimcore's time goes:")
+    for label, fn in parts:
+        print(f"  {label:56} {_measure(fn):9.1f}")
     if peer is not None:
         scim2 = rows[-1][1]
         print(

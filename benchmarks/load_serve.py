@@ -29,7 +29,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -204,14 +204,14 @@ def measure(
     base: str, op: str, users: list[tuple[str, str]], seconds: float, procs: int, threads: int
 ) -> tuple[float, dict[int, int]]:
     ctx = mp.get_context("spawn")
-    started = time.monotonic()
+    start = time.time() + 3.0  # every client starts together, once the processes are up
+    jobs = [(base, op, users, start, seconds, threads, p) for p in range(procs)]
     with ctx.Pool(procs) as pool:
-        results = pool.map(_worker, [(base, op, users, seconds, threads, p) for p in range(procs)])
-    elapsed = max(time.monotonic() - started - 0.0, seconds)
+        results = pool.map(_worker, jobs)
     total: Counter[int] = Counter()
     for _, counts in results:
         total.update(counts)
-    return sum(total.values()) / elapsed, dict(total)
+    return sum(total.values()) / seconds, dict(total)
 
 
 def lost_updates(base: str, clients: int, each: int) -> tuple[int, int, dict[int, int]]:
@@ -270,6 +270,7 @@ def main(argv: list[str] | None = None) -> int:
                 yield base
 
         targets.append(("scimcore-postgres", pg_target))
+    targets.append(("scimcore-memory", lambda: scimcore_server("memory:")))
     targets.append(("scim2-server", scim2_server))
     if args.only:
         wanted = set(args.only.split(","))
@@ -278,19 +279,24 @@ def main(argv: list[str] | None = None) -> int:
     clients = args.procs * args.threads
     print(
         f"{clients} concurrent clients ({args.procs} processes x {args.threads} threads), "
-        f"{args.seconds:g} s per operation, {args.seed} seeded users",
+        f"{args.seconds:g} s per operation, {args.seed} seeded users; the servers run side by "
+        "side and are measured in turn for each operation, so drift in the machine's load "
+        "hits them alike",
         flush=True,
     )
-    table: dict[str, dict[str, float]] = {}
-    for name, make in targets:
-        with make() as base:
-            users = seed(base, args.seed)
-            table[name] = {}
-            for op in OPS:
-                rate, statuses = measure(base, op, users, args.seconds, args.procs, args.threads)
+    table: dict[str, dict[str, float]] = {name: {} for name, _ in targets}
+    with ExitStack() as stack:
+        bases = {name: stack.enter_context(make()) for name, make in targets}
+        users = {name: seed(base, args.seed) for name, base in bases.items()}
+        for op in OPS:
+            for name, base in bases.items():
+                rate, statuses = measure(
+                    base, op, users[name], args.seconds, args.procs, args.threads
+                )
                 table[name][op] = rate
                 bad = {s: n for s, n in statuses.items() if not 200 <= s < 300}
                 print(f"{name:18} {op:7} {rate:8.0f} req/s  non-2xx: {bad or 'none'}", flush=True)
+        for name, base in bases.items():
             ok, stored, statuses = lost_updates(base, clients=8, each=25)
             verdict = "no lost update" if ok == stored else f"LOST {ok - stored}"
             print(

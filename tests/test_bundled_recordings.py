@@ -70,7 +70,7 @@ def test_idp_coverage(recordings: list[Recording]) -> None:
     per_idp = Counter(rec.idp for rec in recordings)
     for idp in ("okta", "jumpcloud", "miniorange"):
         assert per_idp[idp] >= 5, idp
-    for idp in ("entra", "onelogin"):
+    for idp in ("entra", "onelogin", "rfc"):
         assert per_idp[idp] >= 1, idp
     entra_dialects = {rec.dialect for rec in recordings if rec.idp == "entra"}
     assert {"entra-legacy", "entra-aadOptscim062020"} <= entra_dialects

@@ -328,3 +328,31 @@ def test_element_matcher() -> None:
         element_matcher(Compare(p("nope"), "eq", "x"), emails.attribute)
     with pytest.raises(InvalidFilter):
         element_matcher(Compare(p("primary"), "gt", 1), emails.attribute)
+
+
+# -- arbitrary input never crashes ---------------------------------------------------------------
+
+_filterish = st.text(
+    alphabet=st.sampled_from(list('abeqorntpr .:[]()"\\-0123456789$_\tuU\x00é')), max_size=60
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.text(max_size=40), _filterish))
+def test_any_text_parses_or_raises_a_scim_error(text: str) -> None:
+    from scimcore import ScimError, parse_filter
+
+    try:
+        node = parse(text)
+    except (InvalidFilter, TooMany) as exc:
+        assert exc.position is not None
+    else:
+        assert parse(to_text(node)) == node
+    try:
+        parse_filter(text).matches({"schemas": [USER_URN], "userName": "x"})
+    except ScimError as exc:
+        assert exc.status == 400
+    try:
+        parse_path(text)
+    except InvalidPath as exc:
+        assert exc.position is not None

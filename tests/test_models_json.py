@@ -67,3 +67,12 @@ def test_arbitrary_input_gives_a_dict_or_invalid_syntax(body: bytes | str) -> No
         assert isinstance(loads(body), dict)
     except ScimError as exc:
         assert isinstance(exc, InvalidSyntax)
+
+
+def test_core_import_needs_neither_hypothesis_nor_jsonschema_up_front() -> None:
+    import subprocess
+    import sys
+
+    code = "import sys, scimcore.models; print(sorted({'hypothesis'} & set(sys.modules)))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "hypothesis" not in out.stdout

@@ -26,7 +26,7 @@ from scimcore import (
 )
 from scimcore.models import json_schema, json_schema_errors, validate_with_json_schema
 from scimcore.schema import SchemaRegistry
-from scimcore.testing import ACME_EXTENSION_URN, acme_registry, groups, users
+from scimcore.testing import ACME_EXTENSION_URN, acme_registry, groups, invalid_resources, users
 
 ACME = acme_registry()
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -281,11 +281,16 @@ def _paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(users(registry=ACME) | users(registry=ACME, context="response"), st.data())
+@given(
+    st.tuples(st.just("User"), users(registry=ACME) | users(registry=ACME, context="response"))
+    | st.tuples(st.just("Group"), groups() | groups(context="response")),
+    st.data(),
+)
 def test_fast_validator_agrees_with_json_schema_on_mutations(
-    user: dict[str, Any], data: st.DataObject
+    case: tuple[str, dict[str, Any]], data: st.DataObject
 ) -> None:
     """The oracle property: on a random mutation both validators accept, or both reject alike."""
+    rt, user = case
     mutated = copy.deepcopy(user)
     path = data.draw(st.sampled_from(_paths(mutated)))
     parent: Any = mutated
@@ -298,13 +303,11 @@ def test_fast_validator_agrees_with_json_schema_on_mutations(
     else:
         parent[path[-1]] = data.draw(_JSON)
     for context in ("create", "response"):
-        fast, slow = _both(mutated, "User", ACME, context)
+        fast, slow = _both(mutated, rt, ACME, context)
         assert (fast is None) == (slow is None), (context, fast, slow)
         if fast is not None:
             # The fast validator stops at the first problem; jsonschema must see that one too.
-            found = json_schema_errors(
-                mutated, resource_type="User", registry=ACME, context=context
-            )
+            found = json_schema_errors(mutated, resource_type=rt, registry=ACME, context=context)
             seen = {(type(e), e.path) for e in found}
             assert (type(fast), fast.path) in seen, (context, fast, found)
 
@@ -329,3 +332,14 @@ def test_deeply_nested_python_input_is_refused_cleanly() -> None:
     for body in ({"schemas": [USER_URN], "userName": "a", "name": deep}, deep):
         fast, slow = _both(body, "User")
         assert fast is not None and slow is not None
+
+
+@SETTINGS
+@given(
+    st.sampled_from(["User", "Group"]).flatmap(
+        lambda rt: st.tuples(st.just(rt), invalid_resources(rt, registry=ACME))
+    )
+)
+def test_invalid_resources_strategy_predicts_the_error(case: tuple[str, Any]) -> None:
+    rt, (body, cls, path) = case
+    _assert_rejected(body, rt, cls, path)

@@ -278,3 +278,11 @@ def test_filter_selecting_several_elements_cannot_make_them_all_primary() -> Non
         apply_patch(
             user(), body({"op": "replace", "path": "emails[value pr].primary", "value": True})
         )
+
+
+def test_replacing_a_member_element_keeps_its_immutable_display() -> None:
+    path = f'members[value eq "{BABS}"]'
+    out = apply_patch(group(), body({"op": "replace", "path": path, "value": {"value": BABS}}))
+    assert out["members"][0] == {"value": BABS, "display": "Babs Jensen"}
+    with pytest.raises(Mutability):
+        apply_patch(group(), body({"op": "replace", "path": path, "value": {"value": JAMES}}))

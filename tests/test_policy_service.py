@@ -33,10 +33,12 @@ ENTRA = {"ADSCIMVersion": "2.0"}
 class Server:
     """A ScimService with a policy, an in-memory store and an in-memory audit log."""
 
-    def __init__(self, policy: dict[str, Any] | None = None, **config: Any) -> None:
+    def __init__(
+        self, policy: dict[str, Any] | None = None, *, store: Any = None, **config: Any
+    ) -> None:
         self.policy = ProvisioningPolicy.from_dict(policy or {})
         self.audit = MemoryAuditLog()
-        self.store = MemoryStore()
+        self.store = store if store is not None else MemoryStore()
         ids = (f"id{i}" for i in itertools.count(1))
         self.now = NOW
         self.service = ScimService(
@@ -247,6 +249,13 @@ def test_nested_groups(allow: bool) -> None:
         assert r.status == 201
     else:
         assert r.status == 400 and "nested groups are not allowed" in r.json()["detail"]
+    # Okta-style members carry no type: the hook looks the id up in the request's transaction
+    user = s.create()["id"]
+    bare = {"schemas": [GROUP_URN], "displayName": "bare", "members": [{"value": user}]}
+    gid = s.call("POST", "/Groups", bare).json()["id"]
+    add = {"op": "add", "path": "members", "value": [{"value": inner["id"]}]}
+    r = s.call("PATCH", f"/Groups/{gid}", {"schemas": [PATCH_URN], "Operations": [add]})
+    assert r.status == (200 if allow else 400)
 
 
 # -- the audit log through the handler -----------------------------------------------------
@@ -280,3 +289,19 @@ def test_audit_records_every_request_failures_included_without_secrets() -> None
     assert {"op": "replace", "path": "active", "old": True, "new": False} in [
         dict(d) for d in patch.diff
     ]
+
+
+def test_policies_on_the_sqlite_store(tmp_path: Any) -> None:
+    from scimcore.store import SqliteStore
+
+    store = SqliteStore(str(tmp_path / "scim.db"))
+    s = Server({"deprovision": "delete"}, store=store)
+    rid = s.create()["id"]
+    group = {"schemas": [GROUP_URN], "displayName": "g", "members": [{"value": rid}]}
+    gid = s.call("POST", "/Groups", group).json()["id"]
+    nested = {"schemas": [GROUP_URN], "displayName": "n", "members": [{"value": gid}]}
+    assert s.call("POST", "/Groups", nested).status == 400
+    assert entra_patch(s, rid, False).status == 200
+    assert s.call("GET", f"/Users/{rid}").status == 404
+    assert s.call("GET", f"/Groups/{gid}").json().get("members", []) == []
+    store.close()

@@ -656,3 +656,35 @@ def test_a_query_string_left_on_the_path_is_read(svc: ScimService) -> None:
         )
     )
     assert put.status == 200 and put.json()["userName"] == "pathq2"
+
+
+def test_concurrent_patches_never_lose_an_update(svc: ScimService) -> None:
+    _create(svc, "shared")
+    for i in range(6):
+        _create(svc, f"member{i}")
+    call(svc, "POST", "/Groups", group("Crowd"))
+    gid = "id-0008"
+    barrier = threading.Barrier(6)
+    statuses: list[int] = []
+
+    def add(i: int) -> None:
+        barrier.wait()
+        body = patch({"op": "add", "path": "members", "value": [{"value": f"id-000{i + 2}"}]})
+        statuses.append(call(svc, "PATCH", f"/Groups/{gid}", body).status)
+
+    threads = [threading.Thread(target=add, args=(i,)) for i in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert statuses == [200] * 6
+    members = call(svc, "GET", f"/Groups/{gid}").json()["members"]
+    assert sorted(m["value"] for m in members) == [f"id-000{i + 2}" for i in range(6)]
+    slim = call(svc, "GET", f"/Groups/{gid}", query={"excludedAttributes": "members"}).json()
+    assert "members" not in slim and slim["displayName"] == "Crowd"
+
+
+def test_sort_by_an_unknown_attribute_is_400(svc: ScimService) -> None:
+    r = call(svc, "GET", "/Users", query={"sortBy": "shoeSize"})
+    assert r.status == 400 and r.json()["scimType"] == "invalidValue"
+    assert "shoeSize" in r.json()["detail"]

@@ -328,3 +328,38 @@ def test_the_core_imports_without_psycopg() -> None:
         "assert 'psycopg' not in sys.modules, 'psycopg imported eagerly'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_reopening_a_store_keeps_everything(kind: str, request: pytest.FixtureRequest) -> None:
+    from scimcore.store import PostgresStore, SqliteStore
+
+    if kind == "sqlite":
+        path = str(request.getfixturevalue("tmp_path") / "again.db")
+
+        def open_store() -> Store:
+            return SqliteStore(path)
+    else:
+        from tests.store_backends import pg_schema
+
+        dsn = request.getfixturevalue("pg_dsn")
+        schema = pg_schema(request, dsn)
+
+        def open_store() -> Store:
+            return PostgresStore(dsn, schema=schema, prefix="reopen_", max_size=2)
+
+    first = open_store()
+    with first.transaction() as tx:
+        tx.create("User", user("u1", "alice", emails=[{"value": "a@x.org"}]))
+        tx.create("Group", group("g1", "staff", ["u1"]))
+    first.close()
+    again = open_store()
+    try:
+        with again.transaction() as tx:
+            assert tx.search("User", Query()).total == 1
+            assert tx.search("Group", Query()).total == 1
+            assert [g.id for g in tx.groups_with_member("u1")] == ["g1"]
+            with pytest.raises(Uniqueness):
+                tx.create("User", user("u2", "ALICE"))
+    finally:
+        again.close()

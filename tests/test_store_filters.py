@@ -57,6 +57,13 @@ FILTERS = [
     'title eq "BOSS"',
     'emails[type eq "work" and value co "example"]',
     'emails.value ew ".org"',
+    'emails[value eq "alice@EXAMPLE.com"]',
+    'emails.value eq "BOB@home.org"',
+    'emails[type eq "work" and value eq "alice@example.com"]',
+    'emails[type eq "home" and value eq "alice@example.com"]',
+    'emails.value eq "bob@home.org" and active eq false',
+    'emails.value eq "bob@home.org" or userName eq "carol"',
+    'not (emails.value eq "bob@home.org")',
     "active eq true",
     "not (active eq true)",
     'name.familyName sw "Z"',
@@ -153,3 +160,41 @@ def test_sorting_agrees(loaded: tuple[Store, MemoryStore], sort_by: str, order: 
         Query(filter=parse_filter("title pr"), sort_by=sort_by, sort_order=order),
     ):
         assert _run(store, "User", query) == _run(reference, "User", query)
+
+
+def test_email_lookup_uses_the_email_index(tmp_path: Any) -> None:
+    from scimcore.store import SqliteStore
+
+    store = SqliteStore(str(tmp_path / "s.db"))
+    with store.transaction() as tx:
+        tx.create(
+            "User",
+            {
+                "schemas": [USER_URN],
+                "id": "u1",
+                "userName": "a",
+                "emails": [{"value": "A@x.org"}, {"value": "a@X.org"}],
+            },
+        )
+        tx.replace(
+            "User",
+            "u1",
+            {"schemas": [USER_URN], "id": "u1", "userName": "a", "emails": [{"value": "b@x.org"}]},
+        )
+        assert tx.search("User", Query(filter=parse_filter('emails.value eq "a@x.org"'))).total == 0
+        assert (
+            tx.search("User", Query(filter=parse_filter('emails[value eq "B@x.org"]'))).total == 1
+        )
+    conn = store._connection()
+    rows = conn.execute("SELECT seq, value FROM scim_user_email").fetchall()
+    assert rows == [(1, "b@x.org")]
+    plan = conn.execute(
+        "EXPLAIN QUERY PLAN SELECT seq FROM scim_user WHERE seq IN"
+        " (SELECT seq FROM scim_user_email WHERE value = ?)",
+        ["b@x.org"],
+    ).fetchall()
+    assert any("scim_user_email_value" in row[3] for row in plan), plan
+    with store.transaction() as tx:
+        tx.delete("User", "u1")
+    assert conn.execute("SELECT count(*) FROM scim_user_email").fetchone() == (0,)
+    store.close()

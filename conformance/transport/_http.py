@@ -61,7 +61,7 @@ class HttpTransport:
             raw = self._client.request(
                 request.method,
                 _url(self.base_url, request.path),
-                params=dict(request.query),
+                params=dict(request.query) or None,
                 headers=dict(request.headers),
                 content=request.body,
             )
@@ -126,7 +126,7 @@ class AppTransport:
         """Send one request into the application."""
         url = _url(self.base_url, request.path)
         kwargs: dict[str, Any] = {
-            "params": dict(request.query),
+            "params": dict(request.query) or None,
             "headers": dict(request.headers),
             "content": request.body,
         }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from scimcore.service import ScimRequest, ScimResponse, ScimService
@@ -20,13 +21,15 @@ def _body_limit(service: ScimService) -> int:
     return max(config.max_body_bytes, config.bulk_max_payload_bytes)
 
 
-def asgi_app(service: ScimService) -> ASGIApp:
+def asgi_app(service: ScimService, *, threads: int = 32) -> ASGIApp:
     """Wrap ``service`` as an ASGI application.
 
-    The handler runs in a worker thread (stores block), so the event loop stays free. Bodies are
-    read only up to one byte past the service's limit, which then answers 413 itself.
+    The handler runs in a pool of ``threads`` worker threads (stores block; a PostgreSQL store
+    waits on the network), so the event loop stays free. Bodies are read only up to one byte past
+    the service's limit, which then answers 413 itself.
     """
     limit = _body_limit(service)
+    pool = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="scimcore")
 
     async def app(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -35,6 +38,7 @@ def asgi_app(service: ScimService) -> ASGIApp:
                 if message["type"] == "lifespan.startup":
                     await send({"type": "lifespan.startup.complete"})
                 elif message["type"] == "lifespan.shutdown":
+                    pool.shutdown(wait=False)
                     await send({"type": "lifespan.shutdown.complete"})
                     return
         if scope["type"] != "http":
@@ -62,7 +66,8 @@ def asgi_app(service: ScimService) -> ASGIApp:
             body=b"".join(chunks),
             client=client[0] if client else None,
         )
-        response: ScimResponse = await asyncio.to_thread(service.handle, request)
+        loop = asyncio.get_running_loop()
+        response: ScimResponse = await loop.run_in_executor(pool, service.handle, request)
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()
         ]

@@ -155,7 +155,7 @@ def parse_datetime(text: Any) -> datetime | None:
         value = None
     if value is not None and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    if value is not None and (len(text) < 19 or text[10] not in "Tt"):
+    if value is not None and (len(text) < 19 or text[10] != "T"):
         value = None  # a bare date or a space-separated form is not an xsd:dateTime
     if len(_DT_CACHE) > 100_000:
         _DT_CACHE.clear()

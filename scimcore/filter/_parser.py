@@ -41,18 +41,12 @@ MAX_TERMS = 1_000
 MAX_DEPTH = 64
 """Deepest nesting of parentheses, ``not ( … )`` and brackets one filter may have."""
 
-_TOKEN = re.compile(
-    r"""
-    (?P<ws>[\ \t\r\n]+)
-    |(?P<lp>\()|(?P<rp>\))|(?P<lb>\[)|(?P<rb>\])
-    |(?P<str>"(?:[^"\\\x00-\x1f]|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*")
-    |(?P<num>-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)
-    |(?P<word>[A-Za-z$][A-Za-z0-9_$\-]*(?:[:.][A-Za-z0-9_$\-]+)*)
-    |(?P<sub>\.[A-Za-z$][A-Za-z0-9_$\-]*)
-    |(?P<bad>.)
-    """,
-    re.VERBOSE | re.DOTALL,
-)
+_WORD = re.compile(r"[A-Za-z$][A-Za-z0-9_$\-]*(?:[:.][A-Za-z0-9_$\-]+)*")
+_STRING = re.compile(r'"(?:[^"\\\x00-\x1f]+|\\(?:["\\/bfnrt]|u[0-9a-fA-F]{4}))*"')
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_SUB = re.compile(r"\.[A-Za-z$][A-Za-z0-9_$\-]*")
+_PUNCT = {"(": "lp", ")": "rp", "[": "lb", "]": "rb"}
+_SPACE = frozenset(" \t\r\n")
 _NAME = re.compile(r"[A-Za-z$][A-Za-z0-9_$\-]*\Z")
 _DEFAULT_URNS: tuple[str, ...] = tuple(s.id for s in DEFAULT_REGISTRY.schemas)
 
@@ -91,18 +85,39 @@ def tokenize(text: str, error: type[ScimError] = InvalidFilter) -> list[Token]:
     """Split ``text`` into tokens with their offsets, ending with an ``end`` token."""
     tokens: list[Token] = []
     append = tokens.append
-    for m in _TOKEN.finditer(text):
-        kind = m.lastgroup
-        if kind == "ws":
+    word, punct, space = _WORD.match, _PUNCT.get, _SPACE
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in space:
+            i += 1
             continue
-        start = m.start()
-        if kind == "bad":
-            if text[start] == '"':
-                message, where = _bad_string(text, start)
+        kind = punct(ch)
+        if kind is not None:
+            append((kind, ch, i))
+            i += 1
+            continue
+        if ch == '"':
+            m = _STRING.match(text, i)
+            if m is None:
+                message, where = _bad_string(text, i)
                 raise error(message, position=where)
-            raise error(f"unexpected character {text[start]!r}", position=start)
-        append((kind, m.group(), start))  # type: ignore[arg-type]
-    append(("end", "", len(text)))
+            kind = "str"
+        else:
+            m = word(text, i)
+            kind = "word"
+            if m is None:
+                m = _NUMBER.match(text, i)
+                kind = "num"
+                if m is None:
+                    m = _SUB.match(text, i)
+                    kind = "sub"
+                    if m is None:
+                        raise error(f"unexpected character {ch!r}", position=i)
+        end = m.end()
+        append((kind, text[i:end], i))
+        i = end
+    append(("end", "", n))
     return tokens
 
 
@@ -133,6 +148,8 @@ def split_attr_path(
     word: str, pos: int, known_urns: Iterable[str], error: type[ScimError] = InvalidFilter
 ) -> AttrPath:
     """Split ``[urn:]name[.sub]`` into an :class:`AttrPath`, checking each name's spelling."""
+    if ":" not in word and "." not in word and _NAME.match(word):
+        return AttrPath(None, word, None, pos)  # the common case: a plain attribute name
     urn: str | None = None
     rest = word
     if word[:4].lower() == "urn:":

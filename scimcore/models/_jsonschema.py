@@ -13,10 +13,7 @@ The one rule JSON Schema cannot state is "no attribute given twice in different 
 from __future__ import annotations
 
 import re
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from scimcore.errors import InvalidSyntax, InvalidValue, ScimError
 from scimcore.models._types import (
@@ -33,6 +30,10 @@ from scimcore.schema import (
     ResourceType,
     SchemaRegistry,
 )
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
+    from jsonschema.protocols import Validator
 
 _DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -162,7 +163,7 @@ _CACHE: dict[int, tuple[SchemaRegistry, dict[tuple[str, str, bool], Any]]] = {}
 
 def _cached(
     registry: SchemaRegistry, resource_type: ResourceType | str, context: str, enforce: bool
-) -> tuple[dict[str, Any], jsonschema.protocols.Validator]:
+) -> tuple[dict[str, Any], Validator]:
     if context not in CONTEXTS:
         raise ValueError(f"context must be one of {sorted(CONTEXTS)}, not {context!r}")
     entry = _CACHE.get(id(registry))
@@ -174,6 +175,8 @@ def _cached(
     rt = resource_type if isinstance(resource_type, ResourceType) else registry._rt(resource_type)
     key = (rt.name, context, enforce)
     if key not in entry[1]:
+        import jsonschema  # imported on first use: it costs ~30 ms, the hot path never needs it
+
         doc = _generate(registry, rt, context, enforce)
         entry[1][key] = (doc, jsonschema.Draft202012Validator(doc))
     return entry[1][key]  # type: ignore[no-any-return]

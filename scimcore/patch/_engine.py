@@ -89,6 +89,8 @@ def patch_resource(
     """
     if strict and dialects:
         raise ConfigurationError("strict=True means no dialects; do not pass both")
+    if not isinstance(resource, Mapping):
+        raise ConfigurationError("the resource to patch must be a mapping (SCIM JSON)")
     active: tuple[Dialect, ...] = (
         () if strict else tuple(DEFAULT_DIALECTS if dialects is None else dialects)
     )
@@ -114,8 +116,6 @@ def _resource_type(
         if rt is None:
             raise ConfigurationError(f"no resource type called {given!r} in the registry")
         return rt
-    if not isinstance(resource, Mapping):
-        raise ConfigurationError("the resource to patch must be a mapping (SCIM JSON)")
     schemas = resource.get("schemas")
     rt = registry.resource_type_for_schemas(schemas if isinstance(schemas, list) else ())
     if rt is None:
@@ -448,17 +448,21 @@ class _Patcher:
                 if sub is not None:
                     self._set_sub(element, sub, checked, where)
                 elif op == "replace":
+                    replaced = dict(checked)
                     for name, old in element.items():
                         s = attr.sub_attribute(name)
-                        if s is not None and s.mutability == "immutable":
-                            new_value = _get(checked, s.name)
-                            if new_value is None or not same_simple(s, new_value, old):
-                                raise Mutability(
-                                    f"{attr.name}.{s.name} is immutable: the element cannot be "
-                                    "replaced with a different value",
-                                    path=where,
-                                )
-                    element = dict(checked)
+                        if s is None or s.mutability != "immutable":
+                            continue
+                        new_value = _get(checked, s.name)
+                        if new_value is None:
+                            replaced[s.name] = old  # set once: an immutable value stays
+                        elif not same_simple(s, new_value, old):
+                            raise Mutability(
+                                f"{attr.name}.{s.name} is immutable: the element cannot be "
+                                "replaced with a different value",
+                                path=where,
+                            )
+                    element = replaced
                 else:
                     for name, sub_value in checked.items():
                         s = attr.sub_attribute(name)

@@ -21,7 +21,11 @@ def policy_hook(policy: ProvisioningPolicy) -> WriteHook:
     """
 
     def hook(event: WriteEvent, /) -> HookResult:
-        decision = policy.decide(event.action, event.resource_type, event.old, event.new)
+        tx = event.transaction
+        is_group = None if tx is None else (lambda value: tx.get("Group", value) is not None)
+        decision = policy.decide(
+            event.action, event.resource_type, event.old, event.new, is_group=is_group
+        )
         if decision.action == "delete":
             if event.action == "delete":
                 return None

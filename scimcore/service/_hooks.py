@@ -20,9 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import attrs
+
+if TYPE_CHECKING:
+    from scimcore.store import Transaction
 
 WriteAction = Literal["create", "replace", "patch", "delete"]
 
@@ -42,7 +45,11 @@ class RequestContext:
 
 @attrs.frozen(slots=True)
 class WriteEvent:
-    """A write about to happen: ``old`` is None on create, ``new`` is None on delete."""
+    """A write about to happen: ``old`` is None on create, ``new`` is None on delete.
+
+    ``transaction`` is the request's open store transaction, for hooks that must look something
+    up (whether a group member is itself a group); hooks must not write through it.
+    """
 
     action: WriteAction
     resource_type: str
@@ -50,6 +57,7 @@ class WriteEvent:
     old: Mapping[str, Any] | None
     new: Mapping[str, Any] | None
     context: RequestContext
+    transaction: Transaction | None = None
 
 
 @attrs.frozen(slots=True)

@@ -183,8 +183,11 @@ class ResourceEngine:
     ) -> Outcome:
         """GET one resource (304 when If-None-Match names its current version)."""
         trace.action, trace.resource_type, trace.resource_id = "read", rt.name, rid
+        slim = rt is self._group_rt and not _wants("members", attributes, excluded)
         with self.store.transaction(readonly=True) as tx:
-            stored = self._load(tx, rt, rid)
+            stored = tx.get(rt.name, rid, exclude_members=slim)
+            if stored is None:
+                raise NotFound(f"no {rt.name} with id {rid!r}")
             etag = etag_for(stored.version)
             trace.user_name = _user_name(stored.resource)
             if if_none_match is not None:
@@ -197,6 +200,8 @@ class ResourceEngine:
     def list(self, rt: ResourceType, params: ListParams, trace: Trace) -> dict[str, Any]:
         """A page of one resource type's matches, as a ListResponse body."""
         trace.action, trace.resource_type = "list", rt.name
+        if params.sort_by and self.config.registry.resolve(params.sort_by, rt) is None:
+            raise InvalidValue(f"sortBy {params.sort_by!r} names no attribute of {rt.name}")
         flt = (
             _deps.parse_filter(params.filter, registry=self.config.registry)
             if params.filter
@@ -288,7 +293,7 @@ class ResourceEngine:
         clean["id"] = rid
         clean["meta"] = {"resourceType": rt.name, "created": now, "lastModified": now}
         with self.store.transaction() as tx:
-            new = self._hooks("create", rt, rid, None, clean, ctx)
+            new = self._hooks("create", rt, rid, None, clean, ctx, tx)
             assert isinstance(new, dict)
             new = self._server_owned(rt, new, rid, clean["meta"])
             self._check_group(tx, rt, rid, new, None)
@@ -327,7 +332,7 @@ class ResourceEngine:
             meta["lastModified"] = timestamp(self.clock())
             clean["id"] = rid
             clean["meta"] = meta
-            new = self._hooks("replace", rt, rid, old.resource, clean, ctx)
+            new = self._hooks("replace", rt, rid, old.resource, clean, ctx, tx)
             if isinstance(new, DeleteInstead):
                 return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
             assert new is not None
@@ -375,7 +380,7 @@ class ResourceEngine:
                 meta["lastModified"] = timestamp(self.clock())
                 clean["id"] = rid
                 clean["meta"] = meta
-                new = self._hooks("patch", rt, rid, old.resource, clean, ctx)
+                new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
                     return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
                 assert new is not None
@@ -412,7 +417,7 @@ class ResourceEngine:
             old = self._load(tx, rt, rid, for_update=True)
             trace.user_name = _user_name(old.resource)
             _check_if_match(if_match, old.version)
-            kept = self._hooks("delete", rt, rid, old.resource, None, ctx)
+            kept = self._hooks("delete", rt, rid, old.resource, None, ctx, tx)
             if isinstance(kept, DeleteInstead):
                 kept = None
             if kept is not None:
@@ -447,10 +452,11 @@ class ResourceEngine:
         old: Mapping[str, Any] | None,
         new: dict[str, Any] | None,
         ctx: RequestContext,
+        tx: Transaction | None = None,
     ) -> dict[str, Any] | DeleteInstead | None:
         current = new
         for hook in self.config.before_write:
-            out = hook(WriteEvent(action, rt.name, rid, old, current, ctx))
+            out = hook(WriteEvent(action, rt.name, rid, old, current, ctx, tx))
             if isinstance(out, DeleteInstead):
                 if old is None:
                     raise ConfigurationError("a before-write hook cannot delete on create")
@@ -477,7 +483,7 @@ class ResourceEngine:
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
-        if decision.resource is None or self.config.patch_response == "no_content":
+        if not decision.resource or self.config.patch_response == "no_content":
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)
         body = self.render(tx, rt, [shown], attributes, excluded)[0]

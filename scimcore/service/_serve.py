@@ -74,7 +74,7 @@ def run_server(service: ScimService, host: str, port: int, *, server: str = "aut
 
         from scimcore.adapters import asgi_app
 
-        uvicorn.run(asgi_app(service), host=host, port=port, log_level="warning")
+        uvicorn.run(asgi_app(service), host=host, port=port, log_level="warning", access_log=False)
         return
     from scimcore.adapters import wsgi_app
 

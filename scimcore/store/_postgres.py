@@ -121,6 +121,21 @@ class PostgresStore:
                 " id text NOT NULL UNIQUE, version integer NOT NULL, data jsonb NOT NULL)"
             )
 
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {p}user_email (seq bigint NOT NULL, value text NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {bare}user_email_value ON {p}user_email (value)",
+            f"CREATE INDEX IF NOT EXISTS {bare}user_email_seq ON {p}user_email (seq)",
+        ]
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n bigint NOT NULL)"
+        )
+        for rt in sorted(self._types):  # names checked by table_name: safe to inline
+            statements.append(
+                f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
+                f" (SELECT count(*) FROM {table_name(p, rt)})"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
+            )
+
         def at(key: str) -> str:
             return self._dialect.text_at((key,))
 
@@ -136,8 +151,17 @@ class PostgresStore:
         with self._pool.connection() as conn, conn.transaction():
             # one schema creator at a time (CREATE … IF NOT EXISTS races on the catalogue)
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"scimcore:{p}"])
+            had_emails = conn.execute("SELECT to_regclass(%s)", [f"{p}user_email"]).fetchone()
             for statement in statements:
                 conn.execute(statement)
+            if had_emails is None or had_emails[0] is None:  # from before the email index
+                conn.execute(
+                    f"INSERT INTO {p}user_email (seq, value) SELECT DISTINCT u.seq,"
+                    " lower(e.v ->> 'value') FROM "
+                    f"{u} u, jsonb_array_elements(CASE jsonb_typeof(u.data -> 'emails')"
+                    " WHEN 'array' THEN u.data -> 'emails' ELSE '[]'::jsonb END) AS e(v)"
+                    " WHERE jsonb_typeof(e.v -> 'value') = 'string'"
+                )
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
@@ -182,3 +206,5 @@ class PostgresStore:
                 conn.execute(f"DROP TABLE IF EXISTS {table_name(self._prefix, rt)}")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}member")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}unique")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}count")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}user_email")

@@ -16,7 +16,7 @@ from scimcore.errors import ScimError
 from scimcore.filter import And, AttrPath, Compare, Filter, Node, Not, Or, Present, ValuePath
 from scimcore.schema import SchemaRegistry
 
-__all__ = ["INDEXED", "mentions", "narrow_where"]
+__all__ = ["INDEXED", "email_equality", "mentions", "narrow_where"]
 
 #: Per resource type, the attributes this pushdown translates (all have an index).
 INDEXED: dict[str, frozenset[str]] = {
@@ -112,3 +112,52 @@ def mentions(node: Node, attr: str) -> bool:
     if isinstance(node, Not):
         return mentions(node.inner, attr)
     return any(mentions(t, attr) for t in node.terms)
+
+
+def email_equality(flt: Filter, registry: SchemaRegistry) -> str | None:
+    """The value of a top-level ``emails.value eq "…"`` or ``emails[… value eq "…" …]`` term.
+
+    Every match of the filter then has an email with that value (case-insensitively), so a
+    condition on the email index is a sound superset. None when there is no such term.
+    """
+    terms = flt.ast.terms if isinstance(flt.ast, And) else (flt.ast,)
+    for term in terms:
+        if (
+            isinstance(term, Compare)
+            and term.path.sub is not None
+            and term.path.sub.lower() == "value"
+            and term.op == "eq"
+            and isinstance(term.value, str)
+            and _is_emails(term.path, registry)
+        ):
+            return term.value
+        if (
+            isinstance(term, ValuePath)
+            and term.path.sub is None
+            and _is_emails(term.path, registry)
+        ):
+            inner = term.filter.terms if isinstance(term.filter, And) else (term.filter,)
+            for leaf in inner:
+                if (
+                    isinstance(leaf, Compare)
+                    and leaf.path.urn is None
+                    and leaf.path.sub is None
+                    and leaf.path.name.lower() == "value"
+                    and leaf.op == "eq"
+                    and isinstance(leaf.value, str)
+                ):
+                    return leaf.value
+    return None
+
+
+def _is_emails(path: AttrPath, registry: SchemaRegistry) -> bool:
+    try:
+        ref = registry.resolve(f"{path.urn}:{path.name}" if path.urn else path.name, "User")
+    except ScimError:
+        return False
+    return (
+        ref is not None
+        and ref.core
+        and ref.attribute is not None
+        and (ref.attribute.name == "emails")
+    )

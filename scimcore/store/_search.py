@@ -156,6 +156,6 @@ def _cursor_page(
         total,
         next_cursor=next_cursor,
         previous_cursor=previous_cursor,
-        start_index=offset + 1,
+        start_index=1,  # cursor pages do not track their position (RFC 9865 has no startIndex)
     )
     return page, [r[0] for r in chosen]

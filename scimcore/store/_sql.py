@@ -6,6 +6,10 @@ Layout, per store (``prefix`` defaults to ``scim_``):
   never reused), ``id``, ``version``, ``data`` (the resource as JSON, without group members);
 - ``scim_member``: one row per group member (``group_seq``, ``position``, ``member_id``, ``data``),
   so a group can be listed without loading its members and a user's groups are one index lookup;
+- ``scim_count``: the number of resources of each type, kept by every create and delete, so an
+  unfiltered list answers ``totalResults`` without counting a million rows;
+- ``scim_user_email``: each user's case-folded ``emails.value``, indexed, so a lookup by email
+  (``emails[value eq "…"]``, ``emails.value eq "…"``) does not scan every user;
 - ``scim_unique``: the case-folded (``str.lower``) value of every unique attribute, under a
   primary key, so the database itself refuses a duplicate ``userName`` even when two
   transactions race.
@@ -42,7 +46,7 @@ from scimcore.store._base import (
     version_tag,
     with_version,
 )
-from scimcore.store._pushdown import mentions, narrow_where
+from scimcore.store._pushdown import email_equality, mentions, narrow_where
 from scimcore.store._search import check_filter, page_in_memory
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
@@ -187,6 +191,8 @@ class SqlTransaction:
         self._readonly = readonly
         self._members_table = f"{prefix}member"
         self._unique_table = f"{prefix}unique"
+        self._count_table = f"{prefix}count"
+        self._email_table = f"{prefix}user_email"
         self.closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -198,6 +204,14 @@ class SqlTransaction:
         if rt not in self._types:
             raise ServerError(f"this store keeps no resource type called {rt!r}")
         return table_name(self._prefix, rt)
+
+    def _add_count(self, rt: str, delta: int) -> None:
+        """Keep the per-type resource count (unfiltered totals read it instead of counting)."""
+        self._x(f"UPDATE {self._count_table} SET n = n + %s WHERE rt = %s", [delta, rt])
+
+    def _counted(self, rt: str) -> int:
+        row = self._x(f"SELECT n FROM {self._count_table} WHERE rt = %s", [rt]).fetchone()
+        return 0 if row is None else int(row[0])
 
     def _writable(self) -> None:
         if self.closed:
@@ -261,6 +275,33 @@ class SqlTransaction:
                 " VALUES (%s, %s, %s, %s)",
                 row,
             )
+
+    def _write_emails(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
+        """Index the case-folded ``emails.value`` of a user (for ``emails[value eq …]``)."""
+        if rt != "User":
+            return
+        if not fresh:
+            self._x(f"DELETE FROM {self._email_table} WHERE seq = %s", [seq])
+        emails = get_attr(resource, "emails")
+        if not isinstance(emails, list):
+            return
+        values = {
+            e["value"].lower()
+            for e in emails
+            if isinstance(e, Mapping) and isinstance(e.get("value"), str)
+        }
+        for value in sorted(values):
+            self._x(f"INSERT INTO {self._email_table} (seq, value) VALUES (%s, %s)", [seq, value])
+
+    def _email_condition(self, flt: FilterLike, rt: str) -> tuple[str, list[Any]] | None:
+        """A superset condition through the email index, for a top-level email equality term."""
+        if rt != "User" or not isinstance(flt, Filter):
+            return None
+        value = email_equality(flt, self._registry)
+        if value is None:
+            return None
+        ph = self._d.placeholder
+        return f"seq IN (SELECT seq FROM {self._email_table} WHERE value = {ph})", [value.lower()]
 
     def _unique_values(self, rt: str, resource: Mapping[str, Any]) -> list[tuple[str, str]]:
         out = []
@@ -329,7 +370,7 @@ class SqlTransaction:
         if row is None:
             return None
         seq, version, data = row
-        members = None if exclude_members else self._load_members([seq]).get(seq)
+        members = None if exclude_members or rt != "Group" else self._load_members([seq]).get(seq)
         return Stored(self._assemble(rt, seq, data, members), version)
 
     def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
@@ -351,7 +392,9 @@ class SqlTransaction:
         except Uniqueness:
             self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s", [seq])
             raise
+        self._add_count(rt, 1)
         self._write_members(rt, seq, resource, fresh=True)
+        self._write_emails(rt, seq, resource, fresh=True)
         return Stored(with_version(resource, 1), 1)
 
     def replace(
@@ -374,6 +417,7 @@ class SqlTransaction:
         if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
             raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
         self._write_members(rt, seq, resource, fresh=False)
+        self._write_emails(rt, seq, resource, fresh=False)
         return Stored(with_version(resource, version + 1), version + 1)
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
@@ -383,6 +427,9 @@ class SqlTransaction:
         self._x(f"DELETE FROM {self._unique_table} WHERE rt = %s AND seq = %s", [rt, seq])
         if rt == "Group":
             self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
+        self._add_count(rt, -1)
+        if rt == "User":
+            self._x(f"DELETE FROM {self._email_table} WHERE seq = %s", [seq])
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
         if attr in self._unique.get(rt, ()):
@@ -466,6 +513,9 @@ class SqlTransaction:
         where, params, residual = "1=1", list[Any](), query.filter
         if query.filter is not None:
             where, params, residual = self._d.pushdown(query.filter, rt=rt, registry=self._registry)
+            emails = self._email_condition(query.filter, rt)
+            if emails is not None:
+                where, params = f"({where}) AND {emails[0]}", [*params, *emails[1]]
         order = self._sql_order(rt, query) if residual is None else None
         if residual is None and order is not None:
             return self._search_sql(rt, query, where, params, order)
@@ -525,41 +575,42 @@ class SqlTransaction:
     def _search_sql(self, rt: str, query: Query, where: str, params: list[Any], order: str) -> Page:
         t = self._t(rt)
         ph = self._d.placeholder
-        total = int(
-            self._c.execute(f"SELECT count(*) FROM {t} WHERE {where}", params).fetchone()[0]
-        )
+        if query.filter is None:
+            total = self._counted(rt)
+        else:
+            sql = f"SELECT count(*) FROM {t} WHERE {where}"
+            total = int(self._c.execute(sql, params).fetchone()[0])
         start, count = clamp_index(query.start_index, query.count)
         page_where, page_params = where, params
         if query.cursor is None:
-            offset = before = start - 1
+            offset = start - 1
         else:
+            start = 1  # cursor pages do not track their position (RFC 9865 has no startIndex)
             kind, value = cursor_position(query.cursor)
             if kind == "after":
                 if query.sort_by:
                     raise InvalidCursor("this cursor belongs to an unsorted listing")
                 page_where, page_params, offset = f"({where}) AND seq > {ph}", [*params, value], 0
-                before = int(
-                    self._c.execute(
-                        f"SELECT count(*) FROM {t} WHERE ({where}) AND seq <= {ph}",
-                        [*params, value],
-                    ).fetchone()[0]
-                )
             else:
-                offset = before = value
+                offset = value
+        # one row more than asked tells a cursor page whether another page follows
+        limit = None if count is None else count + (1 if query.cursor is not None else 0)
         select = f"SELECT seq, version, data FROM {t} WHERE {page_where} ORDER BY {order}"
-        if count is not None:
+        if limit is not None:
             select += f" LIMIT {ph}"
-            page_params = [*page_params, count]
+            page_params = [*page_params, limit]
         elif offset and self._d.name == "sqlite":
             select += " LIMIT -1"
         if offset:
             select += f" OFFSET {ph}"
             page_params = [*page_params, offset]
         rows = self._c.execute(select, page_params).fetchall()
+        more = count is not None and len(rows) > count
+        rows = rows[:count] if count is not None else rows
         stored = self._materialise(rt, rows, exclude_members=query.exclude_members)
         next_cursor = previous_cursor = None
         if query.cursor is not None:
-            if rows and before + len(rows) < total:
+            if rows and more:
                 if query.sort_by:
                     next_cursor = encode_cursor({"offset": offset + len(rows)})
                 else:
@@ -571,5 +622,5 @@ class SqlTransaction:
             total,
             next_cursor=next_cursor,
             previous_cursor=previous_cursor,
-            start_index=before + 1,
+            start_index=start,
         )

@@ -117,6 +117,20 @@ class SqliteStore:
                 f"CREATE TABLE IF NOT EXISTS {t} (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                 " id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL)"
             )
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {p}user_email (seq INTEGER NOT NULL, value text NOT NULL)",
+            f"CREATE INDEX IF NOT EXISTS {p}user_email_value ON {p}user_email (value)",
+            f"CREATE INDEX IF NOT EXISTS {p}user_email_seq ON {p}user_email (seq)",
+        ]
+        statements.append(
+            f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n INTEGER NOT NULL)"
+        )
+        for rt in sorted(self._types):  # names checked by table_name: safe to inline
+            statements.append(
+                f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
+                f" (SELECT count(*) FROM {table_name(p, rt)})"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
+            )
         u = table_name(p, "User")
         g = table_name(p, "Group")
         statements += [
@@ -132,8 +146,19 @@ class SqliteStore:
         ]
         conn.execute("BEGIN IMMEDIATE")
         try:
+            had_emails = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
+                [f"{p}user_email"],
+            ).fetchone()
             for statement in statements:
                 conn.execute(statement)
+            if had_emails is None:  # a file from before the email index: fill it in
+                conn.execute(
+                    f"INSERT INTO {p}user_email (seq, value) SELECT DISTINCT u.seq,"
+                    " scim_lower(json_extract(e.value, '$.value'))"
+                    f" FROM {u} u, json_each(u.data, '$.emails') e"
+                    " WHERE e.type = 'object' AND json_type(e.value, '$.value') = 'text'"
+                )
         except BaseException:
             conn.execute("ROLLBACK")
             raise

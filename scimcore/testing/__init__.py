@@ -6,6 +6,7 @@ from scimcore.testing.strategies import (
     acme_registry,
     attribute_values,
     groups,
+    invalid_resources,
     resources,
     users,
 )
@@ -16,6 +17,7 @@ __all__ = [
     "acme_registry",
     "attribute_values",
     "groups",
+    "invalid_resources",
     "resources",
     "users",
 ]

@@ -15,6 +15,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from scimcore.errors import InvalidSyntax, InvalidValue, ScimError
 from scimcore.models._validate import kept
 from scimcore.schema import DEFAULT_REGISTRY, Attribute, ResourceType, Schema, SchemaRegistry
 
@@ -182,3 +183,74 @@ def groups(
 ) -> st.SearchStrategy[dict[str, Any]]:
     """Valid Groups (with members), generated from the Group schema."""
     return resources("Group", registry=registry, context=context, extensions=extensions)
+
+
+_WRONG_VALUES: dict[str, Any] = {
+    "string": 12,
+    "reference": True,
+    "boolean": "true",
+    "integer": "1",
+    "decimal": "1.5",
+    "dateTime": "yesterday",
+    "binary": "not base64!",
+    "complex": "text",
+}
+
+
+@st.composite
+def _invalid(
+    draw: st.DrawFn,
+    registry: SchemaRegistry,
+    rt: ResourceType,
+    context: str,
+) -> tuple[dict[str, Any], type[ScimError], list[str | int]]:
+    body = draw(_resource(registry, rt, context, True))
+    schemas = registry.schemas_of(rt)
+    core = schemas[0]
+    kinds = ["wrong type", "undeclared attribute", "unknown schema"]
+    required = [a for a in core.attributes if a.required and kept(a, context)]
+    if required:
+        kinds.append("missing required")
+    primaried = [
+        a
+        for a in core.attributes
+        if a.multi_valued and a.sub_attribute("primary") is not None and kept(a, context)
+    ]
+    if primaried:
+        kinds.append("two primaries")
+    kind = draw(st.sampled_from(kinds))
+    if kind == "missing required":
+        attr = draw(st.sampled_from(required))
+        body.pop(attr.name, None)
+        return body, InvalidValue, [attr.name]
+    if kind == "two primaries":
+        attr = draw(st.sampled_from(primaried))
+        body[attr.name] = [{"primary": True}, {"primary": True}]
+        return body, InvalidValue, [attr.name, 1, "primary"]
+    if kind == "undeclared attribute":
+        name = draw(st.sampled_from(["undeclaredAttribute", "x", "userNames", "urn:bogus:Thing"]))
+        body[name] = "value"
+        return body, InvalidSyntax, [name]
+    if kind == "unknown schema":
+        body["schemas"].append("urn:example:unknown:2.0:Thing")
+        return body, InvalidValue, ["schemas", len(body["schemas"]) - 1]
+    candidates = [a for a in core.attributes if kept(a, context)]
+    attr = draw(st.sampled_from(candidates))
+    body[attr.name] = {"not": "a list"} if attr.multi_valued else _WRONG_VALUES[attr.type]
+    return body, InvalidValue, [attr.name]
+
+
+def invalid_resources(
+    resource_type: ResourceType | str,
+    *,
+    registry: SchemaRegistry = DEFAULT_REGISTRY,
+    context: str = "create",
+) -> st.SearchStrategy[tuple[dict[str, Any], type[ScimError], list[str | int]]]:
+    """Resources with exactly one schema violation, with the error class and JSON path it must get.
+
+    The violations: a value of the wrong type, a required attribute missing, two ``primary: true``
+    values, an undeclared attribute, an unknown schema URN in ``schemas``. Useful to check that a
+    SCIM endpoint answers 400 with the right ``scimType`` (``invalidValue`` / ``invalidSyntax``).
+    """
+    rt = resource_type if isinstance(resource_type, ResourceType) else registry._rt(resource_type)
+    return _invalid(registry, rt, context)

@@ -630,3 +630,29 @@ def test_filters_in_postgres(pg_conn: Any) -> None:
 
 def test_the_table_is_big_enough() -> None:
     assert len(USER_CASES) + len(GROUP_CASES) + len(BAD_USER_FILTERS) >= 150
+
+
+@pytest.mark.parametrize(
+    "resource",
+    [
+        {"schemas": [{}], "userName": "a"},
+        {"schemas": "urn:nope", "userName": "a"},
+        {"schemas": [1, None], "userName": "a"},
+        {"schemas": [USER_URN], "userName": ["a"]},
+        {"schemas": [USER_URN], "userName": {"x": 1}},
+        {"schemas": [USER_URN], "emails": "a@x"},
+        {"schemas": [USER_URN], "emails": [None, 3, "x", {"value": 5}]},
+        {"schemas": [USER_URN], "name": "flat"},
+        {"schemas": [USER_URN], "meta": {"created": 12}},
+    ],
+)
+def test_odd_resources_never_crash(resource: dict[str, Any]) -> None:
+    for text in (
+        'userName eq "a"',
+        'emails[type eq "work"]',
+        'emails.value co "a"',
+        "name.givenName pr",
+        'meta.created gt "2020-01-01T00:00:00Z"',
+        "not (emails pr)",
+    ):
+        assert parse_filter(text).matches(resource) in (True, False)

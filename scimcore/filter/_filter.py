@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from typing import Any
 
 from scimcore.errors import InvalidFilter, ScimError
@@ -32,7 +32,7 @@ class Filter:
         self.registry = registry
         self._compiled: dict[str, Predicate] = {}
         self._errors: dict[str, ScimError] = {}
-        self._by_schemas: dict[tuple[str, ...], Predicate] = {}
+        self._by_schemas: dict[Hashable, Predicate] = {}
         self._fallback: Predicate | None = None
 
     def __repr__(self) -> str:
@@ -89,14 +89,21 @@ class Filter:
         if resource_type is not None:
             return self.predicate(resource_type)(resource)
         schemas = resource.get("schemas")
-        key = tuple(schemas) if type(schemas) is list else ()
-        pred = self._by_schemas.get(key)
+        key: Hashable = ()
+        if type(schemas) is list:
+            key = schemas[0] if len(schemas) == 1 else tuple(schemas)
+        try:
+            pred = self._by_schemas.get(key)
+        except TypeError:  # something unhashable in "schemas": no resource type to be found
+            key = ()
+            pred = self._by_schemas.get(key)
         if pred is None:
             pred = self._predicate_for_schemas(key)
         return pred(resource)
 
-    def _predicate_for_schemas(self, key: tuple[str, ...]) -> Predicate:
-        rt = self.registry.resource_type_for_schemas(s for s in key if isinstance(s, str))
+    def _predicate_for_schemas(self, key: Hashable) -> Predicate:
+        names = key if isinstance(key, tuple) else (key,)
+        rt = self.registry.resource_type_for_schemas(s for s in names if isinstance(s, str))
         if rt is not None:
             pred = self.predicate(rt)
         elif self._fallback is not None:

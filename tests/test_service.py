@@ -298,12 +298,26 @@ def test_cursor_paging_walks_every_resource_once(svc: ScimService) -> None:
         page = call(svc, "GET", "/Users", query={"cursor": cursor, "count": "2"}).json()
         assert "startIndex" not in page
         seen += [u["userName"] for u in page["Resources"]]
+        if "previousCursor" in page:  # offered where the store can go back
+            back = call(
+                svc, "GET", "/Users", query={"cursor": page["previousCursor"], "count": "2"}
+            )
+            assert back.status == 200 and back.json()["Resources"]
         if "nextCursor" not in page:
             break
         cursor = page["nextCursor"]
     assert sorted(seen) == [f"u{i}" for i in range(5)]
     r = call(svc, "GET", "/Users", query={"cursor": "", "startIndex": "1"})
     assert r.status == 400
+    q = {"cursor": "", "count": "2", "sortBy": "userName"}
+    first = call(svc, "GET", "/Users", query=q).json()
+    second = call(svc, "GET", "/Users", query={**q, "cursor": first["nextCursor"]}).json()
+    assert [u["userName"] for u in second["Resources"]] == ["u2", "u3"]
+    if "previousCursor" in second:
+        back = call(svc, "GET", "/Users", query={**q, "cursor": second["previousCursor"]}).json()
+        assert [u["userName"] for u in back["Resources"]] == ["u0", "u1"]
+    bad = call(svc, "GET", "/Users", query={"cursor": "not-a-cursor"})
+    assert bad.status == 400 and bad.json()["scimType"] == "invalidCursor"
 
 
 def test_bad_list_parameters_are_400(make: Any) -> None:

@@ -140,6 +140,7 @@ def list_response(
     total: int,
     start_index: int | None,
     next_cursor: str | None = None,
+    previous_cursor: str | None = None,
 ) -> dict[str, Any]:
     """Build a ListResponse; ``start_index`` is None for cursor paging (RFC 9865)."""
     body: dict[str, Any] = {"schemas": [LIST_RESPONSE_URN], "totalResults": total}
@@ -148,5 +149,7 @@ def list_response(
         body["startIndex"] = start_index
     if next_cursor is not None:
         body["nextCursor"] = next_cursor
+    if previous_cursor is not None:
+        body["previousCursor"] = previous_cursor
     body["Resources"] = list(resources)
     return body

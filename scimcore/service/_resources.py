@@ -226,7 +226,8 @@ class ResourceEngine:
             resources,
             total=page.total,
             start_index=None if params.cursor_paging else params.start_index,
-            next_cursor=page.next_cursor,
+            next_cursor=page.next_cursor if params.cursor_paging else None,
+            previous_cursor=page.previous_cursor if params.cursor_paging else None,
         )
 
     def search_all(self, params: ListParams, trace: Trace) -> dict[str, Any]:

@@ -222,3 +222,21 @@ def test_page_bounds_refuses_non_integers(bad: Any) -> None:
 def test_parse_filter_matches_after_sql_residual_round_trip() -> None:
     flt = parse_filter('userName eq "x"')
     assert compile_sql(flt).where.startswith("scim_lower(")
+
+
+def test_paginate_reports_totals() -> None:
+    from scimcore.filter import paginate
+
+    items = list(range(7))
+    page = paginate(items, "3", "2")
+    assert (page.resources, page.total_results, page.start_index, page.items_per_page) == (
+        [2, 3],
+        7,
+        3,
+        2,
+    )
+    only_total = paginate(items, None, 0)
+    assert only_total.resources == [] and only_total.total_results == 7
+    assert only_total.items_per_page == 0
+    beyond = paginate(items, 50, 10)
+    assert beyond.resources == [] and beyond.start_index == 50 and beyond.total_results == 7

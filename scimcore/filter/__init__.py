@@ -36,7 +36,9 @@ from scimcore.filter._sort import (
     DEFAULT_COUNT,
     MAX_COUNT,
     PageBounds,
+    Paged,
     page_bounds,
+    paginate,
     sort_resources,
 )
 from scimcore.filter._sql import SqlFilter, compile_sql, register_sqlite_functions
@@ -57,6 +59,7 @@ __all__ = [
     "Not",
     "Or",
     "PageBounds",
+    "Paged",
     "PatchPath",
     "Present",
     "SqlFilter",
@@ -66,6 +69,7 @@ __all__ = [
     "is_present",
     "literal_text",
     "page_bounds",
+    "paginate",
     "parse",
     "parse_datetime",
     "parse_filter",

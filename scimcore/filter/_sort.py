@@ -155,3 +155,31 @@ def page_bounds(
     start = 1 if start is None or start < 1 else start
     size = min(default_count, max_count) if size is None else max(0, min(size, max_count))
     return PageBounds(start, size)
+
+
+@attrs.frozen(slots=True)
+class Paged:
+    """One page of a result: what a ListResponse reports (RFC 7644 §3.4.2)."""
+
+    resources: list[Any]
+    total_results: int
+    start_index: int
+    items_per_page: int
+
+
+def paginate(
+    resources: Sequence[Any],
+    start_index: int | str | None = None,
+    count: int | str | None = None,
+    *,
+    default_count: int = DEFAULT_COUNT,
+    max_count: int = MAX_COUNT,
+) -> Paged:
+    """Cut one page out of filtered, sorted ``resources``, with ``totalResults`` and friends.
+
+    ``total_results`` counts every resource, not just this page; ``items_per_page`` is the size
+    of the page returned (0 for ``count=0``, which asks for the total only).
+    """
+    bounds = page_bounds(start_index, count, default_count=default_count, max_count=max_count)
+    page = bounds.slice(resources)
+    return Paged(page, len(resources), bounds.start_index, len(page))

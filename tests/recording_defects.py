@@ -9,15 +9,7 @@ from __future__ import annotations
 from conformance.results import Outcome, RunResult
 
 #: (recording, step) -> what is wrong and which module owns the fix.
-KNOWN_SCIMCORE_DEFECTS: dict[tuple[str, str], str] = {
-    ("rfc/7644-3.5.2-patch-errors", "replace-unmatched-filter-noTarget"): (
-        "RFC 7644 §3.5.2.3 says a replace whose value filter matches nothing SHALL fail with 400"
-        " noTarget. scimcore.service applies every IdP dialect to every request, and the Entra"
-        " dialect (scimcore.dialects.entra upsert_filtered) creates the element instead; the"
-        " service should apply that leniency to Entra traffic only (ADSCIMVersion header or a"
-        " per-token dialect). Owners: service (dialect selection), patch/dialects."
-    ),
-}
+KNOWN_SCIMCORE_DEFECTS: dict[tuple[str, str], str] = {}
 
 
 def failing_steps(result: RunResult) -> dict[tuple[str, str], str]:

@@ -140,19 +140,31 @@ def test_entra_replace_work_email_value() -> None:
     assert out["emails"][0] == {"value": "b.jensen@example.com", "type": "work", "primary": True}
 
 
-def test_entra_replace_work_email_creates_it_when_absent() -> None:
+def test_entra_add_work_email_creates_it_when_absent() -> None:
     resource = user()
     resource["emails"] = [{"value": "babs@jensen.org", "type": "home"}]
     path = 'emails[type eq "work"].value'
     out = apply_patch(resource, body({"op": "Add", "path": path, "value": "b@example.com"}))
     assert out["emails"][-1] == {"type": "work", "value": "b@example.com"}
     del resource["emails"]
-    out = apply_patch(resource, body({"op": "replace", "path": path, "value": "b@example.com"}))
+    out = apply_patch(resource, body({"op": "add", "path": path, "value": "b@example.com"}))
     assert out["emails"] == [{"type": "work", "value": "b@example.com"}]
     with pytest.raises(NoTarget):
-        apply_patch(
-            resource, body({"op": "replace", "path": path, "value": "b@example.com"}), strict=True
-        )
+        apply_patch(resource, body({"op": "add", "path": path, "value": "b@x.com"}), strict=True)
+
+
+def test_replace_matching_nothing_is_no_target_in_every_mode() -> None:
+    """RFC 7644 §3.5.2.3: a replace whose value filter matches nothing SHALL fail (noTarget)."""
+    path = 'emails[type eq "other"].value'
+    for strict in (False, True):
+        with pytest.raises(NoTarget):
+            apply_patch(
+                user(), body({"op": "replace", "path": path, "value": "x@x.com"}), strict=strict
+            )
+    path = 'members[value eq "nobody"].display'
+    g = group()
+    with pytest.raises(NoTarget):
+        apply_patch(g, body({"op": "replace", "path": path, "value": "x"}))
 
 
 def test_filter_that_cannot_seed_an_element_is_no_target() -> None:
@@ -160,7 +172,7 @@ def test_filter_that_cannot_seed_an_element_is_no_target() -> None:
     resource = user()
     del resource["emails"]
     with pytest.raises(NoTarget):
-        apply_patch(resource, body({"op": "replace", "path": path, "value": "x@example.com"}))
+        apply_patch(resource, body({"op": "add", "path": path, "value": "x@example.com"}))
 
 
 def test_validator_primary_email_value() -> None:

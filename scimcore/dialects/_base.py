@@ -26,8 +26,9 @@ class Dialect:
       but with a ``value`` list removes just those values (instead of being refused).
     - :attr:`readonly_echo`: whether a no-path ``replace`` may repeat a readOnly attribute's
       current value (which is then ignored instead of refused).
-    - :attr:`upsert_filtered`: whether ``add``/``replace`` on a value-filter path that matches no
-      element creates one from the filter's ``eq`` terms (instead of ``noTarget``).
+    - :attr:`upsert_filtered`: whether ``add`` on a value-filter path that matches no element
+      creates one from the filter's ``eq`` terms (instead of ``noTarget``). A ``replace`` that
+      matches nothing is ``noTarget`` whatever the dialects (RFC 7644 §3.5.2.3 "SHALL").
     - :attr:`missing_schemas`: whether the PatchOp message may omit its ``schemas``.
     """
 

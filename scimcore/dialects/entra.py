@@ -32,9 +32,10 @@ class EntraLegacy(Dialect):
     ``remove`` of ``members`` with a ``value`` list removes those members (an RFC reading would
     clear the whole group, MicrosoftDocs/azure-docs#30826); a single-valued complex attribute
     with a ``value`` sub-attribute (the enterprise ``manager``) given as a bare string or as a
-    one-element list; and ``add``/``replace`` on a value-filter path that matches nothing creates
-    the element (Entra replaces ``emails[type eq "work"].value`` whether or not a work email
-    exists yet).
+    one-element list; and an ``Add`` on a value-filter path that matches nothing creates the
+    element from the filter's ``eq`` terms (``Add emails[type eq "work"].value`` gives the user a
+    work email). A ``Replace`` that matches nothing stays ``noTarget``, as RFC 7644 §3.5.2.3
+    requires.
     """
 
     name = "entra-legacy"
@@ -79,8 +80,8 @@ class EntraAadOptscim062020(Dialect):
               "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber": "42"}}]}
 
     Leniencies: keys of a no-path value may be attribute paths (dotted sub-attributes and
-    URN-qualified core or extension attributes), and ``add``/``replace`` on a value-filter path that
-    matches nothing creates the element.
+    URN-qualified core or extension attributes), and an ``add`` on a value-filter path that matches
+    nothing creates the element.
     """
 
     name = "entra-aadOptscim062020"

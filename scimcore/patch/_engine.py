@@ -432,7 +432,7 @@ class _Patcher:
         ]
         if not matched:
             seed = seed_element(target.node, attr) if target.node is not None else None
-            if seed is None or not self.upsert_filtered:
+            if seed is None or not self.upsert_filtered or op == "replace":
                 what = "matches no element" if target.matcher is not None else "has no elements"
                 raise NoTarget(f"{target.text!r} {what}; nothing to {op}")
             new = dict(seed)

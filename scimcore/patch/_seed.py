@@ -13,8 +13,8 @@ from scimcore.schema import Attribute
 def seed_element(node: Node, attribute: Attribute) -> dict[str, Any] | None:
     """The element a filter of ``sub eq literal`` terms joined by ``and`` describes, or None.
 
-    Used when an IdP adds or replaces through a value-filter path that matches nothing yet
-    (Entra: ``emails[type eq "work"].value``): the element is created with those sub-attributes.
+    Used when an IdP adds through a value-filter path that matches nothing yet
+    (Entra: ``Add emails[type eq "work"].value``): the element is created with those sub-attributes.
     Any other filter (``or``, ``not``, ``co``, a value of the wrong type) gives None.
     """
     terms = node.terms if isinstance(node, And) else (node,)

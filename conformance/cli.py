@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from conformance.errors import ConformanceError, RecordingError
+from conformance.fuzz._cli import add_fuzz_parser
 from conformance.loader import collect_recordings, select
 from conformance.redact import Redactor
 from conformance.reporters import ConsoleReporter, write_html, write_json, write_junit
@@ -47,6 +48,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_list(sub)
     _add_validate(sub)
     _add_import(sub)
+    add_fuzz_parser(sub)
     return parser
 
 
@@ -100,19 +102,19 @@ def _add_run(sub: Any) -> None:
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (HTTP)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress, only the summary")
-    p.set_defaults(handler=_cmd_run)
+    p.set_defaults(handler=lambda args: _cmd_run(args, sys.stdout))
 
 
 def _add_list(sub: Any) -> None:
     p = sub.add_parser("list", help="list the recordings that would run")
     _add_selection(p)
-    p.set_defaults(handler=_cmd_list)
+    p.set_defaults(handler=lambda args: _cmd_list(args, sys.stdout))
 
 
 def _add_validate(sub: Any) -> None:
     p = sub.add_parser("validate", help="check recording files against scim-recording/1")
     p.add_argument("paths", nargs="+", metavar="PATH")
-    p.set_defaults(handler=_cmd_validate)
+    p.set_defaults(handler=lambda args: _cmd_validate(args, sys.stdout))
 
 
 def _add_import(sub: Any) -> None:
@@ -121,7 +123,7 @@ def _add_import(sub: Any) -> None:
     p.add_argument("file", metavar="FILE")
     p.add_argument("-o", "--out", metavar="FILE", help="output file (default: stdout)")
     p.add_argument("--name", help="the recording's name (default: from the input)")
-    p.set_defaults(handler=_cmd_import)
+    p.set_defaults(handler=lambda args: _cmd_import(args, sys.stdout))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -135,8 +137,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        code: int = args.handler(args, sys.stdout)
-        return code
+        return int(args.handler(args))
     except (_UsageError, ConformanceError) as exc:
         print(f"scim-conformance: error: {exc}", file=sys.stderr)
         return 2

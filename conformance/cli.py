@@ -6,6 +6,8 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from conformance.fuzz._cli import add_fuzz_parser
+
 
 def build_parser() -> argparse.ArgumentParser:
     """Build the argument parser for ``scim-conformance``."""
@@ -13,7 +15,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scim-conformance",
         description="Replay recorded IdP SCIM traffic against a SCIM endpoint",
     )
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    add_fuzz_parser(subparsers)
     return parser
 
 
@@ -24,7 +27,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
-    return 2
+    handler = getattr(args, "handler", None)
+    return int(handler(args)) if handler is not None else 2
 
 
 if __name__ == "__main__":

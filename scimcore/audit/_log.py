@@ -86,6 +86,13 @@ def _page(
     )
 
 
+def _window(start_index: int, count: int) -> tuple[int, int]:
+    """(1-based start, page size) clamped as :func:`_page` does."""
+    if count < 0:
+        raise InvalidValue("count must not be negative")
+    return max(1, start_index), min(count, _MAX_COUNT)
+
+
 def _doomed(before: dt.datetime | None, filter: str | None) -> Callable[[Mapping[str, Any]], bool]:
     match = compile_audit_filter(filter)
     cut = _iso(before) if before is not None else None
@@ -184,6 +191,16 @@ class SqliteAuditLog:
     ) -> AuditPage:
         """Records matching ``filter``, newest first, paged."""
         match = compile_audit_filter(filter)  # fail fast on a bad filter, before reading
+        if filter is None or not filter.strip():  # no filter: page in SQL
+            start, size = _window(start_index, count)
+            with self._lock:
+                total = self._conn.execute(f"SELECT COUNT(*) FROM {self._table}").fetchone()[0]
+                rows = self._conn.execute(
+                    f"SELECT data FROM {self._table} ORDER BY time DESC, id DESC LIMIT ? OFFSET ?",
+                    (size, start - 1),
+                ).fetchall()
+            found = tuple(AuditEvent.from_dict(json.loads(r[0])) for r in rows)
+            return AuditPage(records=found, total=int(total), start_index=start)
         with self._lock:
             rows = self._conn.execute(
                 f"SELECT data FROM {self._table} ORDER BY time DESC, id DESC"
@@ -260,6 +277,17 @@ class PostgresAuditLog:
     ) -> AuditPage:
         """Records matching ``filter``, newest first, paged."""
         match = compile_audit_filter(filter)
+        if filter is None or not filter.strip():  # no filter: page in SQL
+            start, size = _window(start_index, count)
+            with self._pool.connection() as conn:
+                total = conn.execute(f"SELECT COUNT(*) FROM {self._name}").fetchone()[0]
+                page = conn.execute(
+                    f"SELECT data FROM {self._name} ORDER BY time DESC, id DESC LIMIT %s OFFSET %s",
+                    (size, start - 1),
+                ).fetchall()
+            data = [r[0] if isinstance(r[0], dict) else json.loads(r[0]) for r in page]
+            found = tuple(AuditEvent.from_dict(d) for d in data)
+            return AuditPage(records=found, total=int(total), start_index=start)
         with self._pool.connection() as conn:
             rows = conn.execute(
                 f"SELECT data FROM {self._name} ORDER BY time DESC, id DESC"

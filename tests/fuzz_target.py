@@ -1,0 +1,154 @@
+"""A deliberately broken SCIM service for the fuzzer's tests: scimcore's service with planted bugs.
+
+Each flag plants one defect real endpoints have; with every flag off it is a correct server.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import attrs
+
+from scimcore.service import ScimRequest, ScimResponse, ScimService, ServiceConfig
+from scimcore.store import MemoryStore, Query
+
+BASE_URL = "http://broken.test/scim/v2"
+PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
+
+
+@dataclass
+class Defects:
+    """Which bugs to plant."""
+
+    case_sensitive_username: bool = False
+    non_atomic_patch: bool = False
+    pr_true_on_empty_list: bool = False
+    lost_primary_uniqueness: bool = False
+
+
+@dataclass
+class BrokenService:
+    """Anything with ``handle(ScimRequest) -> ScimResponse``, built on a real ScimService."""
+
+    defects: Defects
+    empty_emails: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        # the case-sensitive bug: no store-level (case-insensitive) uniqueness at all, and an
+        # exact-match check in handle() instead
+        self.store = (
+            MemoryStore(unique={}) if self.defects.case_sensitive_username else MemoryStore()
+        )
+        self.inner = ScimService(self.store, ServiceConfig(base_url=BASE_URL))
+        self.config = self.inner.config
+
+    def handle(self, request: ScimRequest) -> ScimResponse:
+        """Serve ``request`` with the planted defects."""
+        path = request.path.removeprefix("/scim/v2")
+        body = _json(request.body)
+        d = self.defects
+        is_dict = isinstance(body, dict)
+        creating_user = request.method == "POST" and path == "/Users" and is_dict
+        if d.case_sensitive_username and creating_user and self._exact_duplicate(body):
+            return _error(409, "uniqueness", "userName taken")
+        patching_user = request.method == "PATCH" and path.startswith("/Users/") and is_dict
+        if d.lost_primary_uniqueness and patching_user:
+            return self._patch_keeping_primaries(request, path, body)
+        if request.method == "PATCH" and isinstance(body, dict) and self.defects.non_atomic_patch:
+            return self._patch_one_by_one(request, body)
+        if request.method == "GET" and path == "/Users" and self.defects.pr_true_on_empty_list:
+            flt = request.query.get("filter", "")
+            if "emails pr" in flt:
+                return self._pr_on_empty(request, flt)
+        response = self.inner.handle(request)
+        if request.method in ("POST", "PUT") and isinstance(body, dict) and response.status < 300:
+            created = _json(response.body)
+            if isinstance(created, dict) and body.get("emails") == []:
+                self.empty_emails.add(created["id"])
+        return response
+
+    def _exact_duplicate(self, body: dict[str, Any]) -> bool:
+        name = body.get("userName")
+        with self.store.transaction(readonly=True) as tx:
+            page = tx.search("User", Query())
+        return any(r.get("userName") == name for r in page.resources)
+
+    def _patch_one_by_one(self, request: ScimRequest, body: dict[str, Any]) -> ScimResponse:
+        response = self.inner.handle(request)
+        operations = body.get("Operations") or []
+        if response.status < 300 or len(operations) < 2:
+            return response
+        for op in operations:  # the bug: operations before the failing one stay applied
+            single = json.dumps({"schemas": [PATCH_URN], "Operations": [op]}).encode()
+            partial = self.inner.handle(attrs.evolve(request, body=single))
+            if partial.status >= 300:
+                return partial
+        return response
+
+    def _patch_keeping_primaries(
+        self, request: ScimRequest, path: str, body: dict[str, Any]
+    ) -> ScimResponse:
+        user_id = path.rsplit("/", 1)[1]
+        with self.store.transaction(readonly=True) as tx:
+            before = tx.get("User", user_id)
+        primaries = {
+            e.get("value")
+            for e in (before.resource.get("emails") or [] if before else [])
+            if e.get("primary") is True
+        }
+        response = self.inner.handle(request)
+        if response.status >= 300 or not primaries:
+            return response
+        with self.store.transaction() as tx:  # the bug: old primaries are never cleared
+            after = tx.get("User", user_id)
+            if after is not None:
+                resource = json.loads(json.dumps(after.resource))
+                for email in resource.get("emails") or []:
+                    if email.get("value") in primaries:
+                        email["primary"] = True
+                tx.replace("User", user_id, resource)
+        return response
+
+    def _pr_on_empty(self, request: ScimRequest, flt: str) -> ScimResponse:
+        correct = _json(self.inner.handle(request).body)
+        widened = attrs.evolve(
+            request, query={**request.query, "filter": flt.replace("emails pr", "userName pr")}
+        )
+        candidates = _json(self.inner.handle(widened).body)
+        found = {r["id"]: r for r in correct.get("Resources", [])}
+        for r in candidates.get("Resources", []):  # the bug: an empty list counts as present
+            if r["id"] in self.empty_emails:
+                found.setdefault(r["id"], r)
+        correct["Resources"] = list(found.values())
+        correct["totalResults"] = correct["itemsPerPage"] = len(found)
+        return ScimResponse(
+            200, {"Content-Type": "application/scim+json"}, json.dumps(correct).encode()
+        )
+
+
+def _json(body: bytes) -> Any:
+    try:
+        return json.loads(body) if body else None
+    except ValueError:
+        return None
+
+
+def _error(status: int, scim_type: str, detail: str) -> ScimResponse:
+    body = {
+        "schemas": ["urn:ietf:params:scim:api:messages:2.0:Error"],
+        "status": str(status),
+        "scimType": scim_type,
+        "detail": detail,
+    }
+    return ScimResponse(
+        status, {"Content-Type": "application/scim+json"}, json.dumps(body).encode()
+    )
+
+
+CASE_SENSITIVE = BrokenService(Defects(case_sensitive_username=True))
+"""A target for the CLI tests: ``--app tests.fuzz_target:CASE_SENSITIVE``."""
+
+CORRECT = BrokenService(Defects())
+"""No defect planted."""

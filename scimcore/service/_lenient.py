@@ -90,8 +90,23 @@ def lenient_body(
     return out
 
 
+_TOP: dict[tuple[int, str], tuple[SchemaRegistry, dict[str, Attribute]]] = {}
+
+
+def _top_attributes(rt: ResourceType, registry: SchemaRegistry) -> dict[str, Attribute]:
+    """The resource type's top-level attributes by lower-cased name (cached per registry)."""
+    key = (id(registry), rt.name)
+    found = _TOP.get(key)
+    if found is None or found[0] is not registry:
+        table: dict[str, Attribute] = {}
+        for schema in reversed(registry.schemas_of(rt)):
+            table.update({a.name.lower(): a for a in schema.attributes})
+        found = (registry, table)  # holding the registry keeps its id from being reused
+        if len(_TOP) > 64:
+            _TOP.clear()
+        _TOP[key] = found
+    return found[1]
+
+
 def _top(key: str, rt: ResourceType, registry: SchemaRegistry) -> Attribute | None:
-    if key.lower().startswith("urn:"):
-        return None
-    ref = registry.resolve(key, rt)
-    return ref.attribute if ref is not None and ref.sub_attribute is None else None
+    return _top_attributes(rt, registry).get(key.lower())

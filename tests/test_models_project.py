@@ -90,3 +90,43 @@ def test_projection_never_adds_and_keeps_always(user: dict[str, Any]) -> None:
     assert set(out) <= set(user)
     assert out["id"] == user["id"] and out["schemas"] == user["schemas"]
     assert project(user, resource_type="User") == user
+
+
+def test_returned_request_and_always_in_a_custom_extension() -> None:
+    from scimcore import DEFAULT_REGISTRY
+
+    urn = "urn:example:params:scim:schemas:extension:proj:2.0:User"
+    registry = DEFAULT_REGISTRY.with_extension(
+        "User",
+        {
+            "id": urn,
+            "name": "Proj",
+            "attributes": [
+                {"name": "onRequest", "returned": "request"},
+                {"name": "alwaysOn", "returned": "always"},
+                {"name": "plain"},
+            ],
+        },
+    )
+    user = {
+        "schemas": [USER_URN, urn],
+        "id": "1",
+        "userName": "u",
+        urn: {"onRequest": "r", "alwaysOn": "a", "plain": "p"},
+    }
+    assert project(user, resource_type="User", registry=registry)[urn] == {
+        "alwaysOn": "a",
+        "plain": "p",
+    }
+    named = project(user, resource_type="User", registry=registry, attributes=[f"{urn}:onRequest"])
+    assert named[urn] == {"onRequest": "r", "alwaysOn": "a"}
+    assert project(user, resource_type="User", registry=registry, attributes="userName") == {
+        "schemas": [USER_URN, urn],
+        "id": "1",
+        "userName": "u",
+        urn: {"alwaysOn": "a"},
+    }
+    excluded = project(user, resource_type="User", registry=registry, excluded_attributes=[urn])
+    assert excluded[urn] == {"alwaysOn": "a"}
+    bare = {"schemas": [USER_URN, urn], "id": "1", urn: {"plain": "p"}}
+    assert urn not in project(bare, resource_type="User", registry=registry, attributes="userName")

@@ -53,6 +53,10 @@ def _selection(names: list[str], registry: SchemaRegistry, rt: ResourceType) -> 
     return selection
 
 
+def _has_always(attr: Attribute) -> bool:
+    return any(sub.returned == "always" for sub in attr.sub_attributes)
+
+
 def _project_level(
     obj: Mapping[str, Any],
     attributes: Mapping[str, Attribute],
@@ -75,14 +79,18 @@ def _project_level(
             if low in include:
                 sub_include = include[low]
             elif returned != "always":
-                continue
+                if not _has_always(attr):
+                    continue
+                sub_include = {}  # only its returned-always sub-attributes
         elif returned == "request":
             continue
         sub_exclude: _Selection | None = None
         if exclude is not None and low in exclude:
             sub_exclude = exclude[low]
             if sub_exclude is None and returned != "always":
-                continue
+                if not _has_always(attr):
+                    continue
+                sub_include = {}
         if attr.type == "complex" and attr.sub_attributes:
             subs = {s.name.lower(): s for s in attr.sub_attributes}
             if isinstance(value, list):
@@ -92,6 +100,8 @@ def _project_level(
                 ]
             elif isinstance(value, dict):
                 value = _project_level(value, subs, sub_include, sub_exclude)
+            if sub_include == {} and not value:
+                continue  # kept only for returned-always sub-attributes, and it has none
         out[key] = value
     return out
 

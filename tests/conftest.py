@@ -14,3 +14,30 @@ def pg_dsn() -> str:
     if not dsn:
         pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this test")
     return dsn
+
+
+_EXAMPLES_GRID = pytest.StashKey[dict[tuple[str, str], tuple[int, int]]]()
+
+
+@pytest.fixture
+def examples_grid(request: pytest.FixtureRequest) -> dict[tuple[str, str], tuple[int, int]]:
+    """Where the example-app grid test records (idp, app) -> (passed, not passed) recordings."""
+    return request.config.stash.setdefault(_EXAMPLES_GRID, {})
+
+
+def _cell(counts: tuple[int, int] | None) -> str:
+    return "-" if counts is None else f"{counts[0]}/{counts[1]}"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the IdP x example-app conformance grid when the grid test ran."""
+    grid = terminalreporter.config.stash.get(_EXAMPLES_GRID, {})
+    if not grid:
+        return
+    idps = sorted({idp for idp, _ in grid})
+    apps = sorted({app for _, app in grid})
+    terminalreporter.write_sep("=", "IdP recordings x example apps (passed/failed)")
+    terminalreporter.write_line(f"{'':12}" + "".join(f"{app:>14}" for app in apps))
+    for idp in idps:
+        cells = "".join(f"{_cell(grid.get((idp, app))):>14}" for app in apps)
+        terminalreporter.write_line(f"{idp:12}{cells}")

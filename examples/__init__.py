@@ -1,0 +1,1 @@
+"""Runnable integrations of scimcore with real applications' data models."""

@@ -50,6 +50,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption("--scim-idp", default=None, help="only these IdPs (comma-separated)")
     group.addoption(
+        "--scim-fuzz",
+        type=int,
+        default=None,
+        metavar="N",
+        help="also fuzz the target with N model-based sequences (scim-conformance fuzz)",
+    )
+    group.addoption("--scim-fuzz-seed", type=int, default=None, help="seed for --scim-fuzz")
+    group.addoption(
+        "--scim-fuzz-out",
+        default=None,
+        metavar="DIR",
+        help="where --scim-fuzz writes a failing recording (default: pytest's tmp dir)",
+    )
+    group.addoption(
         "--scim-ignore-capabilities",
         action="store_true",
         default=False,
@@ -119,6 +133,49 @@ def _recording_test(recording: Any) -> Callable[..., None]:
             raise RecordingBroken(text)
 
     return scim_recording
+
+
+@pytest.fixture
+def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Callable[..., Any]:
+    """Run model-based fuzzing against the target; fails the test on a divergence.
+
+    ``scim_fuzz(examples=50, seed=1, time_budget=None, out_dir=None)`` returns the
+    :class:`~conformance.fuzz.FuzzResult`; on a divergence the test fails with the message and
+    the path of the shrunk ``scim-recording/1`` file (in ``out_dir``, default ``tmp_path``).
+    """
+
+    def run_fuzz(
+        *,
+        examples: int = 50,
+        seed: int | None = None,
+        time_budget: float | None = None,
+        out_dir: str | Path | None = None,
+    ) -> Any:
+        from conformance.fuzz import fuzz
+
+        result = fuzz(
+            scim_transport,
+            token=scim_token,
+            examples=examples,
+            seed=seed,
+            time_budget=time_budget,
+            out_dir=out_dir if out_dir is not None else tmp_path,
+        )
+        if result.found:
+            raise RecordingFailed(
+                f"fuzzing found a divergence from the reference model: {result.message}\n"
+                f"shrunk to {result.steps} steps, replayable recording: {result.recording}"
+            )
+        return result
+
+    return run_fuzz
+
+
+def _fuzz_test(examples: int, seed: int | None, out_dir: str | None) -> Callable[..., None]:
+    def scim_fuzzing(scim_fuzz: Callable[..., Any]) -> None:
+        scim_fuzz(examples=examples, seed=seed, out_dir=out_dir)
+
+    return scim_fuzzing
 
 
 def _report(result: Any, redactor: Any) -> str:
@@ -205,6 +262,17 @@ def pytest_collection_modifyitems(
 ) -> None:
     """Add the selected recordings when ``--scim-url`` or ``--scim-recordings`` is given
     (before ``-k`` and markers deselect)."""
+    examples = config.getoption("scim_fuzz")
+    if examples:
+        items.append(
+            pytest.Function.from_parent(
+                session,
+                name="scim-fuzz",
+                callobj=_fuzz_test(
+                    examples, config.getoption("scim_fuzz_seed"), config.getoption("scim_fuzz_out")
+                ),
+            )
+        )
     if not (config.getoption("scim_url") or config.getoption("scim_recordings")):
         return
     collector = ScimRecordingsCollector.from_parent(session, name="scim-conformance")

@@ -150,3 +150,33 @@ def test_the_plugin_is_import_light() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert out.stdout.strip() == "[]"
+
+
+FUZZ_APP = """
+from tests.fuzz_target import BrokenService, Defects
+
+@pytest.fixture(scope="session")
+def scim_app():
+    return BrokenService(Defects({broken}))
+
+@pytest.fixture(scope="session")
+def scim_base_url():
+    return "http://broken.test/scim/v2"
+"""
+
+
+def test_scim_fuzz_option_adds_a_fuzz_test(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(GUARD + FUZZ_APP.format(broken="case_sensitive_username=True"))
+    result = _run(pytester, "--scim-fuzz", "300", "--scim-fuzz-seed", "3", "-v")
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*scim-fuzz FAILED*", "*divergence from the reference model*"])
+
+
+def test_scim_fuzz_fixture_passes_on_a_correct_target(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(GUARD + FUZZ_APP.format(broken=""))
+    pytester.makepyfile(
+        "def test_fuzz(scim_fuzz):\n"
+        "    result = scim_fuzz(examples=10, seed=2)\n"
+        "    assert not result.found and result.requests > 0\n"
+    )
+    _run(pytester).assert_outcomes(passed=1)

@@ -40,6 +40,15 @@ NESTED_CONFTEST = """
 import importlib, logging, sys
 import pytest
 
+def pytest_addhooks(pluginmanager):
+    # installed, the entry point has loaded the plugin already; from a checkout it has not
+    if not (
+        pluginmanager.has_plugin("scim_conformance")
+        or pluginmanager.has_plugin("conformance.pytest_plugin")
+    ):
+        import conformance.pytest_plugin as plugin
+        pluginmanager.register(plugin, "scim_conformance")
+
 @pytest.fixture(scope="session")
 def scim_app():
     sys.modules.pop("examples.{name}.app", None)
@@ -70,9 +79,7 @@ def through_plugin(name: str, idp: str, pytester: pytest.Pytester) -> tuple[int,
         # as ``*.scim.json`` files beside the conftest, so its ``scim_app`` is the one they get
         target = pytester.path / f"{recording.stem}.scim.json"
         target.write_bytes(recording.read_bytes())
-    result = pytester.runpytest_inprocess(
-        "-p", "conformance.pytest_plugin", "-p", "no:cacheprovider", "--scim-token", TOKEN
-    )
+    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--scim-token", TOKEN)
     counts = result.parseoutcomes()
     bad = sum(counts.get(k, 0) for k in ("failed", "error", "errors", "skipped"))
     return counts.get("passed", 0), bad, "\n".join(result.outlines)

@@ -152,6 +152,11 @@ class Runner:
         failed_captures: dict[str, str] = {}
         for step in recording.steps:
             step_result = self._step(step, recording, variables, capabilities, failed_captures)
+            for name in step.capture:
+                # A step that did not run (or got no answer) captured nothing: later steps
+                # needing its values are skipped, naming the step that should have provided them.
+                if name not in variables:
+                    failed_captures.setdefault(name, step.label)
             if step_result.response is not None and step_result.request is not None:
                 _track(step_result.request, step_result.response, created)
             result.steps.append(step_result)

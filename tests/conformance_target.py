@@ -273,3 +273,8 @@ def as_asgi(app: TargetServer) -> Callable[..., Any]:
         await send({"type": "http.response.body", "body": b"".join(chunks)})
 
     return asgi
+
+
+#: Module-level apps for ``scim-conformance run --app tests.conformance_target:app``.
+app = TargetServer()
+app_200_on_create = TargetServer(Breakage(create_status_200=True))

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+pytest_plugins = ["pytester"]
+
 
 @pytest.fixture(scope="session")
 def pg_dsn() -> str:
@@ -14,6 +16,21 @@ def pg_dsn() -> str:
     if not dsn:
         pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this test")
     return dsn
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Load the conformance plugin unless the ``pytest11`` entry point already did.
+
+    Installed (CI), the entry point registers it as ``scim_conformance``; run from a checkout
+    (the project not installed), this registers it; ``-p conformance.pytest_plugin`` also counts.
+    """
+    if not (
+        pluginmanager.has_plugin("scim_conformance")
+        or pluginmanager.has_plugin("conformance.pytest_plugin")
+    ):
+        import conformance.pytest_plugin as plugin
+
+        pluginmanager.register(plugin, "scim_conformance")
 
 
 _EXAMPLES_GRID = pytest.StashKey[dict[tuple[str, str], tuple[int, int]]]()

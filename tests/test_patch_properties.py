@@ -158,3 +158,79 @@ def test_the_result_always_validates(
         )
     assert result.changed == (result.resource != resource)
     assert json.dumps(resource, sort_keys=True) == before
+
+
+_PATHS = st.sampled_from(
+    [
+        None,
+        "emails",
+        'emails[type eq "work"]',
+        'emails[type eq "work"].value',
+        "emails[primary eq true].value",
+        "emails.value",
+        "name",
+        "name.givenName",
+        "members",
+        'members[value eq "x"].display',
+        ENTERPRISE_USER_URN,
+        f"{ENTERPRISE_USER_URN}:manager",
+        "manager.value",
+        "active",
+        "id",
+        "meta",
+        "groups",
+        "schemas",
+        'addresses[type eq "work" and primary eq true].streetAddress',
+        'emails[not (type eq "work")]',
+        "phoneNumbers[value pr]",
+    ]
+)
+_JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats()
+    | st.text(max_size=5)
+    | st.sampled_from(["True", "False", "work"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                [
+                    "value",
+                    "type",
+                    "primary",
+                    "display",
+                    "givenName",
+                    "$ref",
+                    "active",
+                    "name.givenName",
+                ]
+            ),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=8,
+)
+_ANY_OPS = st.fixed_dictionaries(
+    {"op": st.sampled_from(["add", "remove", "replace", "Add", "Replace", "merge"])},
+    optional={"path": _PATHS, "value": _JSON},
+)
+
+
+@SETTINGS
+@given(
+    st.one_of(users(context="response"), groups(context="response")),
+    st.lists(_ANY_OPS, min_size=1, max_size=4),
+    st.booleans(),
+)
+def test_arbitrary_operations_succeed_or_fail_with_a_400(
+    resource: dict[str, Any], ops: list[dict[str, Any]], strict: bool
+) -> None:
+    before = json.dumps(resource, sort_keys=True)
+    try:
+        apply_patch(resource, body(*ops), strict=strict)
+    except ScimError as exc:
+        assert exc.status == 400 and exc.scim_type is not None
+    assert json.dumps(resource, sort_keys=True) == before

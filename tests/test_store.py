@@ -255,6 +255,13 @@ def test_group_members_and_membership_helpers(store: Store) -> None:
         assert g3 is not None
         assert "members" not in g3.resource  # an empty multi-valued attribute is unassigned
         assert [g.id for g in tx.groups_with_member("u2")] == ["g1", "g2"]
+        batch = tx.groups_with_members(["u2", "u1", "nobody", "u2"])
+        assert {k: [g.id for g in v] for k, v in batch.items()} == {
+            "u2": ["g1", "g2"],
+            "u1": ["g1"],
+            "nobody": [],
+        }
+        assert batch["u2"] == tx.groups_with_member("u2")
         assert all("members" not in g.resource for g in tx.groups_with_member("u2"))
         listing = tx.search("Group", Query(exclude_members=True))
         assert [("members" in r) for r in listing.resources] == [False, False, False]

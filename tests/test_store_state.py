@@ -149,9 +149,12 @@ class StoreMachine(RuleBasedStateMachine):
         rt = "User" if id.startswith("u") else "Group"
         self.both(lambda tx: _stored(tx.get(rt, id, exclude_members=exclude)))
 
-    @rule(id=st.sampled_from(USER_IDS))
-    def memberships(self, id: str) -> None:
-        self.both(lambda tx: [_stored(s) for s in tx.groups_with_member(id)])
+    @rule(ids=st.lists(st.sampled_from(USER_IDS), min_size=1, max_size=3))
+    def memberships(self, ids: list[str]) -> None:
+        self.both(lambda tx: [_stored(s) for s in tx.groups_with_member(ids[0])])
+        self.both(
+            lambda tx: {k: [_stored(s) for s in v] for k, v in tx.groups_with_members(ids).items()}
+        )
 
     @rule(name=st.sampled_from(NAMES))
     def find(self, name: str) -> None:

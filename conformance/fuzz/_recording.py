@@ -41,6 +41,11 @@ def _expected_resource(body: Any, path: str) -> dict[str, Any]:
             continue
         if key.lower() == "members" and isinstance(value, list):
             value = [{"value": m.get("value")} for m in value if isinstance(m, dict)]
+        if isinstance(value, list) and len(value) == 1:
+            # one element: demand exactly one, so a duplicated element (a repeated add that
+            # was not idempotent) fails; longer lists stay subset matches, since their order
+            # is the server's choice
+            value = {"$ordered": value}
         out[key] = value
     if path.startswith("/Users"):
         out["password"] = {"$absent": True}
@@ -78,6 +83,8 @@ def to_recording(
 ) -> dict[str, Any]:
     """Build the ``scim-recording/1`` document for ``trace`` (the failing step last)."""
     by_id = {id_: handle for handle, id_ in reference_ids.items()}
+    # A GET that passed changes nothing, so only the failing one is needed to reproduce.
+    trace = [ex for ex in trace[:-1] if ex.template.method != "GET"] + list(trace[-1:])
     steps: list[dict[str, Any]] = []
     uses_groups = False
     for index, exchange in enumerate(trace, start=1):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -13,11 +14,12 @@ import hypothesis
 from hypothesis import HealthCheck, Phase, Verbosity, settings
 from hypothesis.stateful import get_state_machine_test
 
-from conformance.fuzz._machine import BudgetSpent, FuzzEnv, machine_for
+from conformance.fuzz._machine import FuzzEnv, machine_for
 from conformance.fuzz._recording import to_recording
 from conformance.transport import ServiceTransport, Transport, transport_for
 
 REFERENCE_BASE_URL = "http://reference.invalid/scim/v2"
+_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -74,30 +76,36 @@ def fuzz(
         deadline=None if time_budget is None else started + time_budget,
         on_example=progress,
     )
-    config = settings(
-        max_examples=examples,
-        stateful_step_count=steps,
-        deadline=None,
-        database=None,
-        suppress_health_check=list(HealthCheck),
-        phases=(Phase.generate, Phase.shrink),
-        verbosity=Verbosity.quiet,
-        report_multiple_bugs=False,
-        print_blob=False,
-    )
-    test = get_state_machine_test(machine_for(env), settings=config)
-    if seed is not None:
-        test = hypothesis.seed(seed)(test)
-    found = False
-    try:
-        test()
-    except BudgetSpent:
-        pass
-    except Exception as exc:
-        if not env.failing_trace:
-            raise
-        found = True
-        del exc
+    # With a time budget, hypothesis runs in seeded batches and the clock is read between them:
+    # stopping a run from inside an example would make hypothesis report a flaky test.
+    batch = examples if time_budget is None else min(examples, _BATCH)
+    base_seed = seed if seed is not None else secrets.randbits(32)
+    found, done, round_ = False, 0, 0
+    while done < examples and not env.expired():
+        size = min(batch, examples - done)
+        config = settings(
+            max_examples=size,
+            stateful_step_count=steps,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.generate, Phase.shrink),
+            verbosity=Verbosity.quiet,
+            report_multiple_bugs=False,
+            print_blob=False,
+        )
+        test = hypothesis.seed(base_seed + round_)(
+            get_state_machine_test(machine_for(env), settings=config)
+        )
+        try:
+            test()
+        except Exception:
+            if not env.failing_trace:
+                raise
+            found = True
+            break
+        done += size
+        round_ += 1
     seconds = time.monotonic() - started
     if not found:
         return FuzzResult(False, "no divergence found", env.examples, env.requests, seconds)

@@ -42,7 +42,8 @@ class ServiceTransport:
     def send(self, request: Request) -> Response:
         """Handle one request in process."""
         started = time.perf_counter()
-        # A recording may write the query into the path, exactly as an IdP encodes it.
+        # A query string written into the path travels in the URL, as on the wire: split it off
+        # and decode it (``+`` is a space) the way a web server would.
         path, _, raw_query = request.path.partition("?")
         query = dict(parse_qsl(raw_query, keep_blank_values=True))
         query.update(request.query)

@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
+from scimcore._jsontype import json_type_name
 from scimcore.errors import InvalidSyntax, InvalidValue, ScimError
 from scimcore.models._types import BINARY_RE, DATETIME_RE, canonical_pattern
 from scimcore.schema import (
@@ -42,22 +43,6 @@ class _Bad(Exception):
         self.cls = cls
         self.detail = detail
         self.path: list[str | int] = path if path is not None else []
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "an array"
-    if isinstance(value, dict):
-        return "an object"
-    return type(value).__name__
 
 
 def _sent(data: dict[str, Any], name: str) -> str:
@@ -92,14 +77,14 @@ def _scalar_check(attr: Attribute, label: str, enforce_canonical: bool) -> _Chec
                     if v in exact or rx.search(v):
                         return v
                     raise _Bad(InvalidValue, f"{label} must be one of {allowed}, not {v!r:.60}")
-                raise _Bad(InvalidValue, f"{label} must be a string, not {_json_type(v)}")
+                raise _Bad(InvalidValue, f"{label} must be a string, not {json_type_name(v)}")
 
             return check_canonical
 
         def check_string(v: Any) -> Any:
             if isinstance(v, str):
                 return v
-            raise _Bad(InvalidValue, f"{label} must be a string, not {_json_type(v)}")
+            raise _Bad(InvalidValue, f"{label} must be a string, not {json_type_name(v)}")
 
         return check_string
     if kind == "boolean":
@@ -107,7 +92,7 @@ def _scalar_check(attr: Attribute, label: str, enforce_canonical: bool) -> _Chec
         def check_boolean(v: Any) -> Any:
             if isinstance(v, bool):
                 return v
-            raise _Bad(InvalidValue, f"{label} must be true or false, not {_json_type(v)}")
+            raise _Bad(InvalidValue, f"{label} must be true or false, not {json_type_name(v)}")
 
         return check_boolean
     if kind == "integer":
@@ -117,7 +102,7 @@ def _scalar_check(attr: Attribute, label: str, enforce_canonical: bool) -> _Chec
                 return v
             if isinstance(v, float) and v.is_integer():
                 return v
-            raise _Bad(InvalidValue, f"{label} must be an integer, not {_json_type(v)}")
+            raise _Bad(InvalidValue, f"{label} must be an integer, not {json_type_name(v)}")
 
         return check_integer
     if kind == "decimal":
@@ -125,7 +110,7 @@ def _scalar_check(attr: Attribute, label: str, enforce_canonical: bool) -> _Chec
         def check_decimal(v: Any) -> Any:
             if isinstance(v, int | float) and not isinstance(v, bool):
                 return v
-            raise _Bad(InvalidValue, f"{label} must be a number, not {_json_type(v)}")
+            raise _Bad(InvalidValue, f"{label} must be a number, not {json_type_name(v)}")
 
         return check_decimal
     rx_value = DATETIME_RE if kind == "dateTime" else BINARY_RE
@@ -141,7 +126,7 @@ def _scalar_check(attr: Attribute, label: str, enforce_canonical: bool) -> _Chec
             if search(v):
                 return v
             raise _Bad(InvalidValue, f"{label} must be {what}, not {v!r:.60}")
-        raise _Bad(InvalidValue, f"{label} must be {what}, not {_json_type(v)}")
+        raise _Bad(InvalidValue, f"{label} must be {what}, not {json_type_name(v)}")
 
     return check_pattern
 
@@ -168,7 +153,7 @@ def _object_check(
 
     def check_object(value: Any) -> Any:
         if not isinstance(value, dict):
-            raise _Bad(InvalidValue, f"{label} must be an object, not {_json_type(value)}")
+            raise _Bad(InvalidValue, f"{label} must be an object, not {json_type_name(value)}")
         out: dict[str, Any] = {}
         for key, v in value.items():
             entry = table.get(key)
@@ -216,7 +201,7 @@ def _attribute_check(attr: Attribute, label: str, context: str, enforce_canonica
 
     def check_multi(value: Any) -> Any:
         if not isinstance(value, list):
-            raise _Bad(InvalidValue, f"{label} must be an array, not {_json_type(value)}")
+            raise _Bad(InvalidValue, f"{label} must be an array, not {json_type_name(value)}")
         out = []
         for index, item in enumerate(value):
             try:
@@ -254,7 +239,7 @@ def _compile(
 
     def check_schemas(value: Any) -> Any:
         if not isinstance(value, list):
-            raise _Bad(InvalidValue, f"schemas must be an array, not {_json_type(value)}")
+            raise _Bad(InvalidValue, f"schemas must be an array, not {json_type_name(value)}")
         out = []
         for index, urn in enumerate(value):
             if not isinstance(urn, str):
@@ -295,7 +280,9 @@ def _compile(
 
     def check_resource(data: Any) -> dict[str, Any]:
         if not isinstance(data, dict):
-            raise _Bad(InvalidSyntax, f"a {rt.name} must be a JSON object, not {_json_type(data)}")
+            raise _Bad(
+                InvalidSyntax, f"a {rt.name} must be a JSON object, not {json_type_name(data)}"
+            )
         out: dict[str, Any] = {}
         for key, v in data.items():
             entry = table.get(key)

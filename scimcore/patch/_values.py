@@ -7,6 +7,7 @@ from collections.abc import Hashable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from scimcore._jsontype import json_type_name
 from scimcore.dialects import UNCHANGED, Dialect
 from scimcore.errors import InvalidValue
 from scimcore.schema import Attribute
@@ -32,22 +33,6 @@ def _coerce(attr: Attribute, value: Any, dialects: Sequence[Dialect]) -> Any:
     return value
 
 
-def _describe(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "a boolean"
-    if isinstance(value, int | float):
-        return "a number"
-    if isinstance(value, str):
-        return "a string"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, Mapping):
-        return "an object"
-    return type(value).__name__
-
-
 def check_value(
     attr: Attribute, value: Any, dialects: Sequence[Dialect], where: Where, *, element: bool = False
 ) -> Any:
@@ -65,7 +50,8 @@ def check_value(
     if attr.multi_valued and not element:
         if not isinstance(value, list):
             raise InvalidValue(
-                f"{attr.name!r} is multi-valued: send a list, not {_describe(value)}", path=where
+                f"{attr.name!r} is multi-valued: send a list, not {json_type_name(value)}",
+                path=where,
             )
         out: list[Any] = []
         seen = ElementIndex(attr, out)
@@ -78,7 +64,7 @@ def check_value(
         if not isinstance(value, Mapping):
             raise InvalidValue(
                 f"{attr.name!r} is complex: send an object of sub-attributes, not "
-                f"{_describe(value)}",
+                f"{json_type_name(value)}",
                 path=where,
             )
         obj: dict[str, Any] = {}
@@ -104,7 +90,7 @@ def check_simple(attr: Attribute, value: Any, where: Where) -> Any:
     expected = _PYTHON_TYPES[attr.type]
     if not isinstance(value, expected) or (attr.type in ("integer", "decimal") and value is True):
         raise InvalidValue(
-            f"{attr.name!r} takes {_TYPE_WORDS[attr.type]}, not {_describe(value)}", path=where
+            f"{attr.name!r} takes {_TYPE_WORDS[attr.type]}, not {json_type_name(value)}", path=where
         )
     if isinstance(value, bool) and attr.type != "boolean":
         raise InvalidValue(

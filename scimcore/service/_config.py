@@ -42,6 +42,7 @@ class ServiceConfig:
     * ``me``: resolves ``/Me`` to a User id; without it ``/Me`` answers 501.
     * ``change_password``: advertised in ``/ServiceProviderConfig`` (the policy layer decides).
     * ``lenient_bodies``: accept the non-RFC resource bodies IdPs send (stray schema URNs,
+      values outside canonicalValues such as an email type "internet",
       ``"True"`` strings, single objects for lists; see ``scimcore.service._lenient``).
     * ``before_write`` and ``audit_sink``: the hook points described in ``scimcore.service._hooks``.
     """

@@ -23,12 +23,25 @@ def loads(body: bytes, *, max_bytes: int) -> dict[str, Any]:
 
 
 def validate_resource(
-    data: Mapping[str, Any], *, resource_type: str, registry: SchemaRegistry, context: str
+    data: Mapping[str, Any],
+    *,
+    resource_type: str,
+    registry: SchemaRegistry,
+    context: str,
+    canonical: bool = True,
 ) -> dict[str, Any]:
-    """Validate and clean a resource body against its schemas."""
-    if context == "create":
-        return _validate(data, resource_type=resource_type, registry=registry, context="create")
-    return _validate(data, resource_type=resource_type, registry=registry, context="replace")
+    """Validate and clean a resource body against its schemas.
+
+    ``canonical=False`` accepts values outside an attribute's canonicalValues (RFC 7643 §2.4
+    lets a server do so), as IdPs send types such as ``"internet"`` for an email.
+    """
+    return _validate(
+        data,
+        resource_type=resource_type,
+        registry=registry,
+        context="create" if context == "create" else "replace",
+        enforce_canonical_values=canonical,
+    )
 
 
 def project(

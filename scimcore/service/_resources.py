@@ -286,6 +286,7 @@ class ResourceEngine:
             resource_type=rt.name,
             registry=self.config.registry,
             context="create",
+            canonical=not self.config.lenient_bodies,
         )
         rid = self.id_factory()
         trace.resource_id = rid
@@ -325,6 +326,7 @@ class ResourceEngine:
             resource_type=rt.name,
             registry=self.config.registry,
             context="replace",
+            canonical=not self.config.lenient_bodies,
         )
         with self.store.transaction() as tx:
             old = self._load(tx, rt, rid, for_update=True)
@@ -376,6 +378,7 @@ class ResourceEngine:
                     resource_type=rt.name,
                     registry=self.config.registry,
                     context="replace",
+                    canonical=not self.config.lenient_bodies,
                 )
                 meta = dict(old.resource.get("meta") or {})
                 meta["lastModified"] = timestamp(self.clock())

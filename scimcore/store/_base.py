@@ -143,6 +143,10 @@ class Transaction(Protocol):
         """The groups listing ``member_id`` among their members (members not loaded)."""
         ...
 
+    def groups_with_members(self, member_ids: Sequence[str]) -> dict[str, list[Stored]]:
+        """:meth:`groups_with_member` for many ids at once (one query for a page of users)."""
+        ...
+
     def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
         """Remove ``member_id`` from every group; returns the ids of the groups changed.
 

@@ -255,6 +255,9 @@ class _MemoryTransaction:
         entries = sorted((table[i] for i in ids if i in table), key=lambda e: e.seq)
         return [self._stored(e, exclude_members=True) for e in entries]
 
+    def groups_with_members(self, member_ids: Sequence[str]) -> dict[str, list[Stored]]:
+        return {m: self.groups_with_member(m) for m in dict.fromkeys(member_ids)}
+
     def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
         self._writable()
         table = self._table("Group")

@@ -476,6 +476,27 @@ class SqlTransaction:
         ).fetchall()
         return self._materialise("Group", rows, exclude_members=True)
 
+    def groups_with_members(self, member_ids: Sequence[str]) -> dict[str, list[Stored]]:
+        wanted = list(dict.fromkeys(member_ids))
+        out: dict[str, list[Stored]] = {m: [] for m in wanted}
+        g = self._t("Group")
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            rows = self._x(
+                f"SELECT m.member_id, g.seq, g.version, g.data FROM {self._members_table} m"
+                f" JOIN {g} g ON g.seq = m.group_seq WHERE m.member_id IN ({marks})"
+                " ORDER BY g.seq",
+                chunk,
+            ).fetchall()
+            seen: set[tuple[str, int]] = set()
+            for member, seq, version, data in rows:
+                if (member, int(seq)) in seen:  # listed twice in one group
+                    continue
+                seen.add((member, int(seq)))
+                out[member].append(Stored(self._d.load(data), int(version)))
+        return out
+
     def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
         self._writable()
         rows = self._x(

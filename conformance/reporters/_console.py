@@ -1,0 +1,114 @@
+"""Live console output: a progress line per recording, then each failure in full, then a summary."""
+
+from __future__ import annotations
+
+import sys
+from typing import TextIO
+
+from conformance.redact import Redactor
+from conformance.reporters._data import body_text, fix_list, format_headers, idp_name
+from conformance.results import (
+    Event,
+    Outcome,
+    RecordingFinished,
+    RecordingStarted,
+    RunFinished,
+    RunResult,
+    RunStarted,
+    StepFinished,
+    StepResult,
+)
+
+__all__ = ["ConsoleReporter"]
+
+_WIDTH = 52
+
+
+class ConsoleReporter:
+    """Prints progress as events arrive (``.`` passed, ``F`` failed, ``E`` error, ``s`` skipped,
+    ``w`` a SHOULD/MAY warning), then the request, response and first mismatch of each failure."""
+
+    def __init__(
+        self, stream: TextIO | None = None, *, redactor: Redactor | None = None, quiet: bool = False
+    ) -> None:
+        self.stream = stream or sys.stdout
+        self.redactor = redactor or Redactor()
+        self.quiet = quiet
+
+    def _write(self, text: str = "", end: str = "\n") -> None:
+        self.stream.write(self.redactor.text(text) + end)
+        self.stream.flush()
+
+    def handle(self, event: Event) -> None:
+        """Consume one runner event."""
+        if isinstance(event, RunStarted):
+            self._write(f"scim-conformance: {event.total} recording(s) against {event.target}")
+        elif isinstance(event, RecordingStarted):
+            if not self.quiet:
+                label = f"[{event.index + 1}/{event.total}] {event.recording.name} "
+                self._write(label.ljust(_WIDTH), end="")
+        elif isinstance(event, StepFinished):
+            if not self.quiet:
+                self._write(event.result.outcome.symbol, end="")
+        elif isinstance(event, RecordingFinished):
+            if not self.quiet:
+                result = event.result
+                note = f" ({result.reason})" if result.reason and not result.steps else ""
+                self._write(f" {result.outcome.value.upper()}{note}")
+        elif isinstance(event, RunFinished):
+            self.summary(event.result)
+
+    def summary(self, run: RunResult) -> None:
+        """Print the failures, the fix list and the per-IdP table."""
+        failing = [(r, s) for r in run.results for s in r.steps if s.outcome is not Outcome.PASSED]
+        shown = [(r, s) for r, s in failing if s.outcome is not Outcome.SKIPPED]
+        if shown:
+            self._write("\n" + " failures ".center(78, "="))
+        for result, step in shown:
+            self._step(result.recording.name, step)
+        errors = [r for r in run.results if r.outcome is Outcome.ERROR and not r.steps]
+        for result in errors:
+            self._write(f"\nERROR {result.recording.name}\n  {result.reason}")
+        fixes = fix_list(run)
+        if fixes:
+            self._write("\n" + " fix first ".center(78, "="))
+            for rank, fix in enumerate(fixes[:10], 1):
+                self._write(f"{rank}. {fix['problem']}")
+                self._write(f"   {'; '.join(fix['impacts'])}")
+        if run.capability_note:
+            self._write(f"\nnote: {run.capability_note}")
+        self._write("\n" + " summary ".center(78, "="))
+        for idp, results in run.by_idp().items():
+            counts = {o: sum(r.outcome is o for r in results) for o in Outcome}
+            parts = ", ".join(f"{n} {o.value}" for o, n in counts.items() if n)
+            self._write(f"{idp_name(idp):<28} {parts}")
+        totals = ", ".join(f"{n} {o.value}" for o, n in run.counts.items() if n)
+        self._write(f"{totals or 'nothing ran'} in {run.duration:.2f}s (exit {run.exit_code})")
+
+    def _step(self, recording: str, result: StepResult) -> None:
+        step = result.step
+        tags = ", ".join(x for x in (step.level, step.rfc or "") if x)
+        self._write(f"\n{result.outcome.value.upper()} {recording} {step.label}  [{tags}]")
+        if step.description:
+            self._write(f"  why: {step.description}")
+        if step.impact:
+            self._write(f"  impact: {step.impact}")
+        for mismatch in result.mismatches:
+            self._write(f"  ✗ {mismatch}")
+        if result.reason:
+            self._write(f"  {result.reason}")
+        if result.request is not None:
+            req = result.request
+            query = "&".join(f"{k}={v}" for k, v in req.query.items())
+            self._write(f"  request:  {req.method} {req.path}{'?' + query if query else ''}")
+            for line in format_headers(self.redactor.headers(req.headers)):
+                self._write(f"            {line}")
+            for line in body_text(req.body, self.redactor, 1500).splitlines():
+                self._write(f"            {line}")
+        if result.response is not None:
+            resp = result.response
+            self._write(f"  response: {resp.status}")
+            for line in format_headers(self.redactor.headers(resp.headers)):
+                self._write(f"            {line}")
+            for line in body_text(resp.body, self.redactor, 1500).splitlines():
+                self._write(f"            {line}")

@@ -1,0 +1,198 @@
+"""A run as plain JSON-ready data, the fix list ranked by impact, and shared text helpers."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from conformance.recording import Recording, Step
+from conformance.redact import Redactor
+from conformance.results import Outcome, RecordingResult, RunResult, StepResult
+from conformance.transport import Request, Response
+
+__all__ = ["IDP_NAMES", "body_text", "fix_list", "idp_name", "run_to_dict"]
+
+REPORT_FORMAT = "scim-conformance-report/1"
+
+IDP_NAMES = {
+    "okta": "Okta",
+    "jumpcloud": "JumpCloud",
+    "miniorange": "miniOrange",
+    "entra": "Microsoft Entra ID",
+    "onelogin": "OneLogin",
+    "google": "Google Workspace",
+    "ping": "Ping Identity",
+    "rfc": "RFC 7643/7644 suite",
+}
+_LEVEL_WEIGHT = {"MUST": 3, "SHOULD": 2, "MAY": 1}
+_BODY_LIMIT = 4000
+
+
+def idp_name(idp: str) -> str:
+    """The display name of an IdP tag."""
+    return IDP_NAMES.get(idp, idp)
+
+
+def body_text(body: bytes | None, redactor: Redactor, limit: int = _BODY_LIMIT) -> str:
+    """A body for humans: pretty JSON when it is JSON, redacted, cut at ``limit`` characters."""
+    if not body:
+        return ""
+    text = body.decode("utf-8", errors="replace")
+    with contextlib.suppress(ValueError):
+        text = json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    text = redactor.text(text)
+    return text if len(text) <= limit else text[:limit] + f"\n… ({len(text) - limit} more chars)"
+
+
+def _request(request: Request | None, redactor: Redactor) -> dict[str, Any] | None:
+    if request is None:
+        return None
+    return {
+        "method": request.method,
+        "path": redactor.text(request.path),
+        "query": {k: redactor.text(v) for k, v in request.query.items()},
+        "headers": redactor.headers(request.headers),
+        "body": body_text(request.body, redactor),
+    }
+
+
+def _response(response: Response | None, redactor: Redactor) -> dict[str, Any] | None:
+    if response is None:
+        return None
+    return {
+        "status": response.status,
+        "headers": redactor.headers(response.headers),
+        "body": body_text(response.body, redactor),
+        "elapsed": round(response.elapsed, 6),
+    }
+
+
+def _step(result: StepResult, redactor: Redactor) -> dict[str, Any]:
+    step = result.step
+    return {
+        "index": step.index,
+        "name": step.name,
+        "level": step.level,
+        "rfc": step.rfc,
+        "impact": step.impact,
+        "description": step.description,
+        "outcome": result.outcome.value,
+        "reason": redactor.text(result.reason),
+        "duration": round(result.duration, 6),
+        "mismatches": [
+            {"path": m.path, "message": redactor.text(m.message)} for m in result.mismatches
+        ],
+        "request": _request(result.request, redactor),
+        "response": _response(result.response, redactor),
+    }
+
+
+def _recording(result: RecordingResult, redactor: Redactor) -> dict[str, Any]:
+    rec = result.recording
+    return {
+        "name": rec.name,
+        "idp": rec.idp,
+        "title": rec.title,
+        "dialect": rec.dialect,
+        "provenance": rec.provenance,
+        "source": rec.source,
+        "file": str(rec.path) if rec.path else None,
+        "outcome": result.outcome.value,
+        "reason": redactor.text(result.reason),
+        "duration": round(result.duration, 6),
+        "cleanup": [redactor.text(c) for c in result.cleanup],
+        "steps": [_step(s, redactor) for s in result.steps],
+    }
+
+
+def _counts(results: list[RecordingResult]) -> dict[str, int]:
+    counts = {o.value: 0 for o in Outcome}
+    for result in results:
+        counts[result.outcome.value] += 1
+    return counts
+
+
+def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, Any]:
+    """The whole run as JSON-ready data (the ``--json`` report)."""
+    redactor = redactor or Redactor()
+    return {
+        "format": REPORT_FORMAT,
+        "target": redactor.text(run.target),
+        "duration": round(run.duration, 6),
+        "exit_code": run.exit_code,
+        "counts": _counts(run.results),
+        "capabilities": dict(run.capabilities),
+        "capability_note": run.capability_note,
+        "idps": {
+            idp: {"name": idp_name(idp), **_counts(results)}
+            for idp, results in run.by_idp().items()
+        },
+        "fixes": fix_list(run),
+        "recordings": [_recording(r, redactor) for r in run.results],
+    }
+
+
+def _template(path: str) -> str:
+    return re.sub(r"\$\{[^}]*\}", "{id}", path)
+
+
+def _impact(recording: Recording, step: Step) -> str:
+    if step.impact:
+        return step.impact
+    if recording.is_idp:
+        title = recording.title or recording.name
+        return f"breaks {idp_name(recording.idp)}: {title}"
+    section = f" ({step.rfc})" if step.rfc else ""
+    return f"violates a {step.level} of the RFCs{section}"
+
+
+def fix_list(run: RunResult) -> list[dict[str, Any]]:
+    """Failed checks grouped by problem and ranked by impact.
+
+    A problem is the request (method and path template) plus where the answer went wrong. Its
+    weight adds, per affected recording, the step's level (MUST 3, SHOULD 2, MAY 1), doubled for
+    IdP traffic: what breaks a real IdP's provisioning comes first.
+    """
+    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for result in run.results:
+        rec = result.recording
+        for step_result in result.steps:
+            if step_result.outcome not in (Outcome.FAILED, Outcome.WARNED):
+                continue
+            step = step_result.step
+            first = step_result.first_mismatch
+            where = re.sub(r"\[\d+\]", "[]", first.path) if first else ""
+            key = (step.request.method, _template(step.request.path), where)
+            group = groups.setdefault(
+                key,
+                {
+                    "problem": f"{key[0]} {key[1]} → {step_result.summary}",
+                    "weight": 0,
+                    "idps": [],
+                    "impacts": [],
+                    "checks": [],
+                    "_recordings": set(),
+                },
+            )
+            if rec.name not in group["_recordings"]:
+                group["_recordings"].add(rec.name)
+                group["weight"] += _LEVEL_WEIGHT[step.level] * (2 if rec.is_idp else 1)
+            name = idp_name(rec.idp)
+            if name not in group["idps"]:
+                group["idps"].append(name)
+            impact = _impact(rec, step)
+            if impact not in group["impacts"]:
+                group["impacts"].append(impact)
+            group["checks"].append(f"{rec.name} {step.label}")
+    ranked = sorted(groups.values(), key=lambda g: (-g["weight"], -len(g["checks"])))
+    for group in ranked:
+        del group["_recordings"]
+    return ranked
+
+
+def format_headers(headers: Mapping[str, str]) -> list[str]:
+    """``Name: value`` lines."""
+    return [f"{k}: {v}" for k, v in headers.items()]

@@ -1,0 +1,1 @@
+"""A Drupal-shaped site provisioned over SCIM (see README.md)."""

@@ -13,6 +13,7 @@ from typing import Any
 import attrs
 
 from scimcore.schema import Attribute, ResourceType, Schema, SchemaRegistry
+from scimcore.service._hooks import guess_idp
 
 AUDIT_URN = "urn:scimcore:schemas:audit:1.0:AuditEvent"
 REDACTED = "[redacted]"
@@ -128,32 +129,14 @@ def diff(old: Mapping[str, Any] | None, new: Mapping[str, Any] | None) -> list[d
     return changes
 
 
-_IDP_MARKERS = (
-    ("okta", "okta"),
-    ("jumpcloud", "jumpcloud"),
-    ("miniorange", "miniorange"),
-    ("onelogin", "onelogin"),
-    ("azure", "entra"),
-    ("entra", "entra"),
-    ("microsoft", "entra"),
-    ("pingfederate", "ping"),
-    ("pingone", "ping"),
-    ("authentik", "authentik"),
-    ("keycloak", "keycloak"),
-    ("scim-conformance", "scim-conformance"),
-)
-
-
 def detect_idp(headers: Mapping[str, str], token_name: str | None = None) -> str | None:
-    """Name the IdP from request headers (User-Agent, Entra's ADSCIMVersion), else the token."""
-    lowered = {k.lower(): v for k, v in headers.items()}
-    agent = lowered.get("user-agent", "").lower()
-    for marker, name in _IDP_MARKERS:
-        if marker in agent:
-            return name
-    if "adscimversion" in lowered:
-        return "entra"
-    return token_name or None
+    """Name the IdP from request headers (User-Agent, Entra's ADSCIMVersion), else the token.
+
+    The fingerprints are the service's (:func:`scimcore.service.guess_idp`), so the audit log
+    and the service's own records always agree.
+    """
+    agent = next((v for k, v in headers.items() if k.lower() == "user-agent"), None)
+    return guess_idp(agent, headers, token_name)
 
 
 def _iso(when: dt.datetime) -> str:

@@ -113,22 +113,36 @@ class AuditSink(Protocol):
     def __call__(self, record: AuditRecord, /) -> None: ...
 
 
+# User-Agent fragments that name an identity provider (checked in this order).
+IDP_MARKERS: tuple[tuple[str, str], ...] = (
+    ("okta", "okta"),
+    ("jumpcloud", "jumpcloud"),
+    ("miniorange", "miniorange"),
+    ("onelogin", "onelogin"),
+    ("azure", "entra"),
+    ("entra", "entra"),
+    ("microsoft", "entra"),
+    ("pingfederate", "ping"),
+    ("pingone", "ping"),
+    ("pingidentity", "ping"),
+    ("authentik", "authentik"),
+    ("keycloak", "keycloak"),
+    ("google", "google"),
+    ("scim-conformance", "scim-conformance"),
+)
+
+
 def guess_idp(
     user_agent: str | None, headers: Mapping[str, str], token_name: str | None
 ) -> str | None:
-    """Name the identity provider behind a request from its fingerprints, else the token's name."""
+    """Name the identity provider behind a request from its fingerprints, else the token's name.
+
+    ``headers`` are looked up case-insensitively; Entra is also known by its ``ADSCIMVersion``.
+    """
     ua = (user_agent or "").lower()
-    if "adscimversion" in headers or "azure" in ua or "microsoft" in ua:
-        return "entra"
-    for needle, name in (
-        ("okta", "okta"),
-        ("jumpcloud", "jumpcloud"),
-        ("onelogin", "onelogin"),
-        ("miniorange", "miniorange"),
-        ("authentik", "authentik"),
-        ("pingidentity", "ping"),
-        ("google", "google"),
-    ):
-        if needle in ua:
+    for marker, name in IDP_MARKERS:
+        if marker in ua:
             return name
-    return token_name
+    if any(k.lower() == "adscimversion" for k in headers):
+        return "entra"
+    return token_name or None

@@ -14,15 +14,17 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
+from conformance import __version__
 from conformance.errors import ConformanceError, RecordingError
 from conformance.fuzz._cli import add_fuzz_parser
-from conformance.loader import collect_recordings, select
-from conformance.redact import Redactor
-from conformance.reporters import ConsoleReporter, write_html, write_json, write_junit
-from conformance.runner import Runner
-from conformance.transport import AppTransport, HttpTransport, ServiceTransport, Transport
+
+if TYPE_CHECKING:
+    from conformance.transport import Transport
+
+# The commands import what they run (the loader, the runner, httpx's transports) when they run,
+# so that ``--help`` and ``--version`` answer at once.
 
 __all__ = ["build_parser", "main"]
 
@@ -43,6 +45,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="scim-conformance",
         description="Replay recorded IdP SCIM traffic against a SCIM endpoint",
     )
+    parser.add_argument("--version", action="version", version=f"scim-conformance {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     _add_run(sub)
     _add_list(sub)
@@ -148,6 +151,8 @@ def _selected(args: argparse.Namespace) -> tuple[list[Any], list[RecordingError]
     for path in paths or []:
         if not Path(path).exists():
             raise _UsageError(f"--recordings {path}: no such file or directory")
+    from conformance.loader import collect_recordings, select
+
     recordings, errors = collect_recordings(paths)
     recordings = select(recordings, idps=args.idp, keyword=args.keyword)
     if args.idp:
@@ -178,8 +183,12 @@ def _load_app(spec: str) -> Any:
 
 @contextmanager
 def _target(args: argparse.Namespace) -> Iterator[tuple[Transport, str | None]]:
+    from conformance.transport import ServiceTransport
+
     token = args.token or os.environ.get(TOKEN_ENV) or None
     if args.url:
+        from conformance.transport import HttpTransport
+
         if not args.url.startswith(("http://", "https://")):
             raise _UsageError(f"--url {args.url!r}: expected an http:// or https:// base URL")
         transport: Transport = HttpTransport(
@@ -190,6 +199,8 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[Transport, str | None]]:
         finally:
             transport.close()
     elif args.app:
+        from conformance.transport import AppTransport
+
         transport = AppTransport(_load_app(args.app), base_url=args.base_url, timeout=args.timeout)
         try:
             yield transport, token
@@ -203,6 +214,10 @@ def _target(args: argparse.Namespace) -> Iterator[tuple[Transport, str | None]]:
 
 
 def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.redact import Redactor
+    from conformance.reporters import ConsoleReporter, write_html, write_json, write_junit
+    from conformance.runner import Runner
+
     recordings, errors = _selected(args)
     with ExitStack() as stack:
         transport, token = stack.enter_context(_target(args))
@@ -240,6 +255,8 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
     for path in args.paths:
         if not Path(path).exists():
             raise _UsageError(f"{path}: no such file or directory")
+    from conformance.loader import collect_recordings
+
     recordings, errors = collect_recordings(args.paths)
     for rec in recordings:
         out.write(f"ok      {rec.origin}\n")

@@ -1,72 +1,150 @@
 """scimcore: a framework-free SCIM 2.0 core (RFC 7643, RFC 7644).
 
 The headline API is re-exported here; each layer has its own subpackage with the rest.
+
+Names are imported lazily (PEP 562): ``import scimcore`` loads no layer, and ``scimcore.X`` imports
+only the subpackage that defines ``X``, on first use.
 """
 
-from scimcore.audit import (
-    AuditEvent,
-    AuditLog,
-    MemoryAuditLog,
-    PostgresAuditLog,
-    SqliteAuditLog,
-    open_audit_log,
-)
-from scimcore.errors import (
-    BadRequest,
-    ConfigurationError,
-    Conflict,
-    ExpiredCursor,
-    Forbidden,
-    InvalidCount,
-    InvalidCursor,
-    InvalidFilter,
-    InvalidPath,
-    InvalidSyntax,
-    InvalidValue,
-    InvalidVersion,
-    MethodNotAllowed,
-    Mutability,
-    NoTarget,
-    NotFound,
-    NotImplementedFeature,
-    PayloadTooLarge,
-    PreconditionFailed,
-    ScimError,
-    Sensitive,
-    ServerError,
-    TooMany,
-    TooManyRequests,
-    Unauthorized,
-    Uniqueness,
-)
-from scimcore.filter import Filter, parse_filter
-from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
-from scimcore.models import (
-    EnterpriseUser,
-    Group,
-    ListResponse,
-    PatchOp,
-    SearchRequest,
-    User,
-    project,
-    validate_resource,
-)
-from scimcore.patch import PatchResult, apply_patch, patch_resource
-from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
-from scimcore.schema import (
-    DEFAULT_REGISTRY,
-    ENTERPRISE_USER_URN,
-    GROUP_URN,
-    USER_URN,
-    Attribute,
-    ResourceType,
-    Schema,
-    SchemaRegistry,
-)
-from scimcore.service import ScimRequest, ScimResponse, ScimService, ServiceConfig
-from scimcore.store import MemoryStore, SqliteStore
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from scimcore._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from scimcore.audit import (
+        AuditEvent,
+        AuditLog,
+        MemoryAuditLog,
+        PostgresAuditLog,
+        SqliteAuditLog,
+        open_audit_log,
+    )
+    from scimcore.errors import (
+        BadRequest,
+        ConfigurationError,
+        Conflict,
+        ExpiredCursor,
+        Forbidden,
+        InvalidCount,
+        InvalidCursor,
+        InvalidFilter,
+        InvalidPath,
+        InvalidSyntax,
+        InvalidValue,
+        InvalidVersion,
+        MethodNotAllowed,
+        Mutability,
+        NoTarget,
+        NotFound,
+        NotImplementedFeature,
+        PayloadTooLarge,
+        PreconditionFailed,
+        ScimError,
+        Sensitive,
+        ServerError,
+        TooMany,
+        TooManyRequests,
+        Unauthorized,
+        Uniqueness,
+    )
+    from scimcore.filter import Filter, parse_filter
+    from scimcore.mapping import AppRecord, AttributeMapping, load_mapping, mapping_from_dict
+    from scimcore.models import (
+        EnterpriseUser,
+        Group,
+        ListResponse,
+        PatchOp,
+        SearchRequest,
+        User,
+        project,
+        validate_resource,
+    )
+    from scimcore.patch import PatchResult, apply_patch, patch_resource
+    from scimcore.policy import DeprovisioningPolicy, ProvisioningPolicy
+    from scimcore.schema import (
+        DEFAULT_REGISTRY,
+        ENTERPRISE_USER_URN,
+        GROUP_URN,
+        USER_URN,
+        Attribute,
+        ResourceType,
+        Schema,
+        SchemaRegistry,
+    )
+    from scimcore.service import ScimRequest, ScimResponse, ScimService, ServiceConfig
+    from scimcore.store import MemoryStore, SqliteStore
 
 __version__ = "0.1.0"
+
+_EXPORTS = {
+    "AppRecord": "scimcore.mapping",
+    "Attribute": "scimcore.schema",
+    "AttributeMapping": "scimcore.mapping",
+    "AuditEvent": "scimcore.audit",
+    "AuditLog": "scimcore.audit",
+    "BadRequest": "scimcore.errors",
+    "ConfigurationError": "scimcore.errors",
+    "Conflict": "scimcore.errors",
+    "DEFAULT_REGISTRY": "scimcore.schema",
+    "DeprovisioningPolicy": "scimcore.policy",
+    "ENTERPRISE_USER_URN": "scimcore.schema",
+    "EnterpriseUser": "scimcore.models",
+    "ExpiredCursor": "scimcore.errors",
+    "Filter": "scimcore.filter",
+    "Forbidden": "scimcore.errors",
+    "GROUP_URN": "scimcore.schema",
+    "Group": "scimcore.models",
+    "InvalidCount": "scimcore.errors",
+    "InvalidCursor": "scimcore.errors",
+    "InvalidFilter": "scimcore.errors",
+    "InvalidPath": "scimcore.errors",
+    "InvalidSyntax": "scimcore.errors",
+    "InvalidValue": "scimcore.errors",
+    "InvalidVersion": "scimcore.errors",
+    "ListResponse": "scimcore.models",
+    "MemoryAuditLog": "scimcore.audit",
+    "MemoryStore": "scimcore.store",
+    "MethodNotAllowed": "scimcore.errors",
+    "Mutability": "scimcore.errors",
+    "NoTarget": "scimcore.errors",
+    "NotFound": "scimcore.errors",
+    "NotImplementedFeature": "scimcore.errors",
+    "PatchOp": "scimcore.models",
+    "PatchResult": "scimcore.patch",
+    "PayloadTooLarge": "scimcore.errors",
+    "PostgresAuditLog": "scimcore.audit",
+    "PreconditionFailed": "scimcore.errors",
+    "ProvisioningPolicy": "scimcore.policy",
+    "ResourceType": "scimcore.schema",
+    "Schema": "scimcore.schema",
+    "SchemaRegistry": "scimcore.schema",
+    "ScimError": "scimcore.errors",
+    "ScimRequest": "scimcore.service",
+    "ScimResponse": "scimcore.service",
+    "ScimService": "scimcore.service",
+    "SearchRequest": "scimcore.models",
+    "Sensitive": "scimcore.errors",
+    "ServerError": "scimcore.errors",
+    "ServiceConfig": "scimcore.service",
+    "SqliteAuditLog": "scimcore.audit",
+    "SqliteStore": "scimcore.store",
+    "TooMany": "scimcore.errors",
+    "TooManyRequests": "scimcore.errors",
+    "USER_URN": "scimcore.schema",
+    "Unauthorized": "scimcore.errors",
+    "Uniqueness": "scimcore.errors",
+    "User": "scimcore.models",
+    "apply_patch": "scimcore.patch",
+    "load_mapping": "scimcore.mapping",
+    "mapping_from_dict": "scimcore.mapping",
+    "open_audit_log": "scimcore.audit",
+    "parse_filter": "scimcore.filter",
+    "patch_resource": "scimcore.patch",
+    "project": "scimcore.models",
+    "validate_resource": "scimcore.models",
+}
 
 __all__ = [
     "DEFAULT_REGISTRY",
@@ -136,3 +214,7 @@ __all__ = [
     "project",
     "validate_resource",
 ]
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all __getattr__
+    __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, __all__)

@@ -12,9 +12,8 @@ import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from scimcore import __version__
 from scimcore.audit._cli import add_audit_parser, run_audit
-from scimcore.audit._service import attach_audit_log
-from scimcore.errors import ConfigurationError
 
 _Subparsers = Any
 
@@ -22,6 +21,8 @@ _Subparsers = Any
 def _serve(args: argparse.Namespace) -> int:
     import attrs
 
+    from scimcore.audit._service import attach_audit_log
+    from scimcore.errors import ConfigurationError
     from scimcore.service import BearerTokens
     from scimcore.service._serve import new_token, open_store, run_server
     from scimcore.service._service import ScimService
@@ -106,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="scimcore", description="scimcore: a SCIM 2.0 core library and reference server"
     )
+    parser.add_argument("--version", action="version", version=f"scimcore {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for add in _COMMANDS:
         add(sub)

@@ -1,9 +1,30 @@
-"""Model-based fuzzing: random IdP-shaped traffic checked against scimcore's reference model."""
+"""Model-based fuzzing: random IdP-shaped traffic checked against scimcore's reference model.
 
-from conformance.fuzz._machine import FuzzEnv, FuzzMachine, machine_for
-from conformance.fuzz._recording import to_recording
-from conformance.fuzz._run import FuzzResult, fuzz, reference_transport
-from conformance.fuzz._traffic import Divergence
+Needs hypothesis (``pip install 'scimcore[fuzz]'``). Names are imported lazily, so the
+``scim-conformance`` command line (which adds the ``fuzz`` subcommand) works without it.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from conformance.fuzz._machine import FuzzEnv, FuzzMachine, machine_for
+    from conformance.fuzz._recording import to_recording
+    from conformance.fuzz._run import FuzzResult, fuzz, reference_transport
+    from conformance.fuzz._traffic import Divergence
+
+_EXPORTS = {
+    "Divergence": "conformance.fuzz._traffic",
+    "FuzzEnv": "conformance.fuzz._machine",
+    "FuzzMachine": "conformance.fuzz._machine",
+    "FuzzResult": "conformance.fuzz._run",
+    "fuzz": "conformance.fuzz._run",
+    "machine_for": "conformance.fuzz._machine",
+    "reference_transport": "conformance.fuzz._run",
+    "to_recording": "conformance.fuzz._recording",
+}
 
 __all__ = [
     "Divergence",
@@ -15,3 +36,16 @@ __all__ = [
     "reference_transport",
     "to_recording",
 ]
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all __getattr__
+
+    def __getattr__(name: str) -> Any:
+        module = _EXPORTS.get(name)
+        if module is None:
+            raise AttributeError(f"module 'conformance.fuzz' has no attribute {name!r}")
+        value = getattr(importlib.import_module(module), name)
+        globals()[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | set(__all__))

@@ -64,9 +64,9 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
         return 2
     try:
         from conformance.fuzz._run import fuzz
-    except ImportError as exc:  # hypothesis is in the test extra
+    except ModuleNotFoundError as exc:  # hypothesis is in the fuzz extra
         print(
-            f"scim-conformance fuzz needs hypothesis ({exc}): pip install 'scimcore[test]'",
+            f"scim-conformance fuzz needs {exc.name or 'hypothesis'}: pip install 'scimcore[fuzz]'",
             file=sys.stderr,
         )
         return 2

@@ -8,9 +8,6 @@ import json
 import sys
 from typing import Any, TextIO
 
-from scimcore.audit._log import open_audit_log
-from scimcore.errors import ScimError
-
 
 def add_audit_parser(subparsers: Any) -> None:
     """Add the ``audit`` subcommand to the ``scimcore`` parser's subparsers."""
@@ -50,6 +47,9 @@ def _line(rec: dict[str, Any]) -> str:
 
 def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run ``scimcore audit …``; exit status 0, or 2 for a usage error (bad filter, bad db)."""
+    from scimcore.audit._log import open_audit_log
+    from scimcore.errors import ScimError
+
     out = out or sys.stdout
     try:
         log = open_audit_log(args.db)

@@ -7,6 +7,7 @@ table and returns a function that adjusts the :class:`ServiceConfig` (adding hoo
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import tomllib
@@ -26,6 +27,10 @@ ConfigAdjuster = Callable[[ServiceConfig], ServiceConfig]
 SectionParser = Callable[[Mapping[str, Any], Path], ConfigAdjuster]
 
 _SECTIONS: dict[str, SectionParser] = {}
+
+# The layers whose modules register a section on import; imported when a config is read, so that
+# ``import scimcore`` (lazy) need not load them and a config file still knows their tables.
+_BUILTIN_SECTIONS = ("scimcore.policy._service", "scimcore.audit._service")
 
 DEFAULT_DB = "sqlite:///scimcore.sqlite3"
 
@@ -182,6 +187,8 @@ def load_settings(path: str | os.PathLike[str]) -> ServeSettings:
 
 def settings_from_mapping(data: Mapping[str, Any], *, base: Path = Path()) -> ServeSettings:
     """Build settings from an already-parsed config mapping (the TOML file's content)."""
+    for module in _BUILTIN_SECTIONS:
+        importlib.import_module(module)
     for key in data:
         if key not in _TOP and key not in _SECTIONS:
             known = ", ".join((*_TOP, *_SECTIONS))

@@ -21,6 +21,7 @@ _Subparsers = Any
 def _serve(args: argparse.Namespace) -> int:
     import attrs
 
+    from scimcore._extras import require
     from scimcore.audit._service import attach_audit_log
     from scimcore.errors import ConfigurationError
     from scimcore.service import BearerTokens
@@ -29,6 +30,8 @@ def _serve(args: argparse.Namespace) -> int:
     from scimcore.service._settings import DEFAULT_DB, ServeSettings, load_settings
 
     try:
+        if args.server == "uvicorn":
+            require("uvicorn", extra="server", feature="scimcore serve --server uvicorn")
         settings = load_settings(args.config) if args.config else ServeSettings()
         host = args.host or settings.host
         port = args.port if args.port is not None else settings.port

@@ -242,7 +242,10 @@ class PostgresAuditLog:
     def __init__(
         self, target: Any, *, table: str = "scim_audit", schema: str | None = None
     ) -> None:
-        import psycopg  # noqa: F401  (fail early with a clear ImportError when missing)
+        from scimcore._extras import require
+
+        require("psycopg", extra="postgres", feature="the PostgreSQL audit log")
+        require("psycopg_pool", extra="postgres", feature="the PostgreSQL audit log")
 
         self._name = _ident(table) if schema is None else f"{_ident(schema)}.{_ident(table)}"
         if isinstance(target, str):

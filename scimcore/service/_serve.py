@@ -70,7 +70,9 @@ def run_server(service: ScimService, host: str, port: int, *, server: str = "aut
         except ImportError:
             use_uvicorn = False
     if use_uvicorn:
-        import uvicorn
+        from scimcore._extras import require
+
+        uvicorn = require("uvicorn", extra="server", feature="--server uvicorn")
 
         from scimcore.adapters import asgi_app
 

@@ -78,10 +78,10 @@ class PostgresStore:
             import psycopg
             from psycopg.types.json import Jsonb
             from psycopg_pool import ConnectionPool
-        except ImportError as exc:  # pragma: no cover - the test environment has psycopg
-            raise ConfigurationError(
-                "PostgresStore needs psycopg 3 and psycopg_pool: pip install 'scimcore[postgres]'"
-            ) from exc
+        except ModuleNotFoundError as exc:  # the postgres extra is not installed
+            from scimcore._extras import missing_extra
+
+            raise missing_extra("PostgresStore", exc.name or "psycopg", "postgres") from None
         if schema is not None and not _SCHEMA.match(schema):
             raise ConfigurationError(f"schema name {schema!r} is not a plain SQL identifier")
         if not _SCHEMA.match(prefix):

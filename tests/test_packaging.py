@@ -173,7 +173,7 @@ def test_the_wheel_holds_the_packages_and_their_data_and_no_tests(dist: Dist) ->
     metadata = next(n for n in names if n.endswith("dist-info/METADATA"))
     with zipfile.ZipFile(dist.wheel) as whl:
         text = whl.read(metadata).decode()
-    for extra in ("server", "postgres", "mysql", "django", "fuzz", "test", "docs"):
+    for extra in ("server", "postgres", "mysql", "django", "fuzz", "test", "docs", "app"):
         assert f"Provides-Extra: {extra}" in text, extra
 
 

@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.capabilities import Capabilities, discover
 from conformance.errors import RecordingError, TransportError
@@ -150,19 +151,23 @@ class Runner:
             return
         created: dict[str, None] = {}  # paths of resources this run created, in order
         failed_captures: dict[str, str] = {}
-        for step in recording.steps:
-            step_result = self._step(step, recording, variables, capabilities, failed_captures)
-            for name in step.capture:
-                # A step that did not run (or got no answer) captured nothing: later steps
-                # needing its values are skipped, naming the step that should have provided them.
-                if name not in variables:
-                    failed_captures.setdefault(name, step.label)
-            if step_result.response is not None and step_result.request is not None:
-                _track(step_result.request, step_result.response, created)
-            result.steps.append(step_result)
-            yield StepFinished(recording, step_result)
-        if created and recording.cleanup and self.cleanup:
-            result.cleanup = self._cleanup(list(created))
+        try:
+            for step in recording.steps:
+                step_result = self._step(
+                    step, recording, variables, capabilities, failed_captures, created
+                )
+                for name in step.capture:
+                    # A step that did not run (or got no answer) captured nothing: later steps
+                    # needing its values are skipped, naming the step that should have given them.
+                    if name not in variables:
+                        failed_captures.setdefault(name, step.label)
+                result.steps.append(step_result)
+                yield StepFinished(recording, step_result)
+        finally:
+            # Even when a step blew up or the consumer stopped early: a second run must find the
+            # target as the first did.
+            if created and recording.cleanup and self.cleanup:
+                result.cleanup = self._cleanup(list(created))
         result.variables = {k: self.redactor.text(str(v)) for k, v in variables.items()}
         result.outcome = _overall([s.outcome for s in result.steps])
         if result.outcome is Outcome.SKIPPED and result.steps:
@@ -187,6 +192,7 @@ class Runner:
         variables: dict[str, Any],
         capabilities: Capabilities,
         failed_captures: dict[str, str],
+        created: dict[str, None],
     ) -> StepResult:
         skip = self._skip_reason(step.requires, recording, capabilities)
         if skip is not None:
@@ -223,6 +229,7 @@ class Runner:
                 duration=time.perf_counter() - started,
             )
         duration = time.perf_counter() - started
+        _track(request, response, created)
         mismatches = list(_check(step, response, expected_headers, expected_json))
         for name, where in step.capture.items():
             try:
@@ -384,20 +391,79 @@ def _capture(response: Response, where: str) -> Any:
     return resolve_pointer(body, where)
 
 
+def _resource_path(location: str, endpoint: str) -> str | None:
+    """``/Users/abc`` from a Location (absolute or relative) below ``endpoint`` (``/Users``)."""
+    path = urlsplit(location).path.rstrip("/")
+    name = endpoint.strip("/")
+    marker = f"/{name}/"
+    at = path.rfind(marker)
+    if not name or at < 0:
+        return None
+    rest = path[at + len(marker) :]
+    return f"/{name}/{rest}" if rest and "/" not in rest else None
+
+
+def _created_by_post(path: str, response: Response) -> str | None:
+    """The resource a 2xx POST to a resource endpoint created: its Location, else its ``id``."""
+    location = response.header("Location")
+    if location:
+        found = _resource_path(location, path)
+        if found is not None:
+            return found
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    new_id = body.get("id") if isinstance(body, dict) else None
+    return f"{path}/{new_id}" if isinstance(new_id, str) and new_id else None
+
+
+def _bulk_effects(request: Request, response: Response) -> Iterator[tuple[str, str]]:
+    """``(method, resource path)`` of each Bulk operation that succeeded (POSTs by location)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    operations = body.get("Operations") if isinstance(body, dict) else None
+    sent = request.json()
+    sent_ops = sent.get("Operations") if isinstance(sent, dict) else None
+    for index, op in enumerate(operations if isinstance(operations, list) else []):
+        if not isinstance(op, dict) or not str(op.get("status", "")).startswith("2"):
+            continue
+        method = str(op.get("method", "")).upper()
+        asked: Any = None
+        if isinstance(sent_ops, list) and index < len(sent_ops):
+            asked = sent_ops[index]
+        target = str(asked.get("path", "")) if isinstance(asked, dict) else ""
+        location = op.get("location")
+        if method == "POST" and isinstance(location, str):
+            endpoint = (
+                target if target.count("/") == 1 else "/" + location.rstrip("/").split("/")[-2]
+            )
+            found = _resource_path(location, endpoint)
+            if found is not None:
+                yield method, found
+        elif method == "DELETE" and target.count("/") == 2:
+            yield method, target.rstrip("/")
+
+
 def _track(request: Request, response: Response, created: dict[str, None]) -> None:
-    """Remember resources a POST created; forget those a DELETE removed."""
-    path = request.path.rstrip("/")
-    if request.method == "POST" and 200 <= response.status < 300:
-        if path.endswith(("/.search", "/Bulk")) or path.count("/") != 1:
+    """Remember resources a POST (or a Bulk POST) created; forget those a DELETE removed."""
+    path = request.path.split("?")[0].rstrip("/")
+    ok = 200 <= response.status < 300
+    if request.method == "POST" and ok and path.endswith("/Bulk"):
+        for method, resource in _bulk_effects(request, response):
+            if method == "POST":
+                created[resource] = None
+            else:
+                created.pop(resource, None)
+    elif request.method == "POST" and ok:
+        if path.endswith("/.search") or path.count("/") != 1:
             return
-        try:
-            body = response.json()
-        except ValueError:
-            return
-        new_id = body.get("id") if isinstance(body, dict) else None
-        if isinstance(new_id, str) and new_id:
-            created[f"{path}/{new_id}"] = None
-    elif request.method == "DELETE" and (200 <= response.status < 300 or response.status == 404):
+        new = _created_by_post(path, response)
+        if new is not None:
+            created[new] = None
+    elif request.method == "DELETE" and (ok or response.status == 404):
         created.pop(path, None)
 
 

@@ -36,6 +36,7 @@ from conformance.results import (
     RunStarted,
     StepFinished,
     StepResult,
+    worst,
 )
 from conformance.transport import Request, Response, Transport
 from conformance.variables import UndefinedVariable, fresh_unique, resolve_pointer, substitute
@@ -156,6 +157,9 @@ class Runner:
                 step_result = self._step(
                     step, recording, variables, capabilities, failed_captures, created
                 )
+                if not step_result.interop:  # skipped or not checkable: so for every IdP
+                    affected = recording.interop_of(step)
+                    step_result.interop = dict.fromkeys(affected, step_result.outcome)
                 for name in step.capture:
                     # A step that did not run (or got no answer) captured nothing: later steps
                     # needing its values are skipped, naming the step that should have given them.
@@ -244,16 +248,23 @@ class Runner:
                         ABSENT,
                     )
                 )
-        outcome = Outcome.PASSED
+        rfc_outcome = Outcome.PASSED
+        interop = dict.fromkeys(recording.interop_of(step), Outcome.PASSED)
         if mismatches:
-            outcome = Outcome.FAILED if step.level == "MUST" else Outcome.WARNED
+            rfc_outcome = Outcome.FAILED if step.level == "MUST" else Outcome.WARNED
+            interop = {
+                idp: Outcome.FAILED if effect.severity == "blocker" else Outcome.WARNED
+                for idp, effect in recording.interop_of(step).items()
+            }
         return StepResult(
             step,
-            outcome,
+            worst([rfc_outcome, *interop.values()]),
             request=self._redact_request(request),
             response=self._redact_response(response),
             mismatches=[self._redact_mismatch(m) for m in mismatches],
             duration=duration,
+            rfc_outcome=rfc_outcome,
+            interop=interop,
         )
 
     def _build_request(self, step: Step, variables: Mapping[str, Any]) -> Request:
@@ -468,14 +479,7 @@ def _track(request: Request, response: Response, created: dict[str, None]) -> No
 
 
 def _overall(outcomes: list[Outcome]) -> Outcome:
-    if not outcomes:
-        return Outcome.PASSED
-    for worst in (Outcome.ERROR, Outcome.FAILED, Outcome.WARNED):
-        if worst in outcomes:
-            return worst
-    if all(o is Outcome.SKIPPED for o in outcomes):
-        return Outcome.SKIPPED
-    return Outcome.PASSED
+    return worst(outcomes)
 
 
 def run(

@@ -8,32 +8,18 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.recording import Recording, Step
+from conformance.recording import IDP_NAMES, Recording, Step, idp_name
 from conformance.redact import Redactor
 from conformance.results import Outcome, RecordingResult, RunResult, StepResult
 from conformance.transport import Request, Response
+from conformance.verdicts import Finding, idp_verdicts, rfc_verdict
 
-__all__ = ["IDP_NAMES", "body_text", "fix_list", "idp_name", "run_to_dict"]
+__all__ = ["IDP_NAMES", "body_text", "fix_list", "idp_name", "run_to_dict", "verdicts_to_dict"]
 
 REPORT_FORMAT = "scim-conformance-report/1"
 
-IDP_NAMES = {
-    "okta": "Okta",
-    "jumpcloud": "JumpCloud",
-    "miniorange": "miniOrange",
-    "entra": "Microsoft Entra ID",
-    "onelogin": "OneLogin",
-    "google": "Google Workspace",
-    "ping": "Ping Identity",
-    "rfc": "RFC 7643/7644 suite",
-}
 _LEVEL_WEIGHT = {"MUST": 3, "SHOULD": 2, "MAY": 1}
 _BODY_LIMIT = 4000
-
-
-def idp_name(idp: str) -> str:
-    """The display name of an IdP tag."""
-    return IDP_NAMES.get(idp, idp)
 
 
 def body_text(body: bytes | None, redactor: Redactor, limit: int = _BODY_LIMIT) -> str:
@@ -77,7 +63,11 @@ def _step(result: StepResult, redactor: Redactor) -> dict[str, Any]:
         "name": step.name,
         "level": step.level,
         "rfc": step.rfc,
+        "requirement": step.requirement,
+        "quirk": step.quirk,
         "impact": step.impact,
+        "rfc_outcome": result.rfc.value,
+        "interop": {idp: outcome.value for idp, outcome in result.interop.items()},
         "description": step.description,
         "outcome": result.outcome.value,
         "reason": redactor.text(result.reason),
@@ -101,6 +91,8 @@ def _recording(result: RecordingResult, redactor: Redactor) -> dict[str, Any]:
         "source": rec.source,
         "file": str(rec.path) if rec.path else None,
         "outcome": result.outcome.value,
+        "rfc_outcome": result.rfc_outcome.value,
+        "interop": {idp: outcome.value for idp, outcome in result.interop.items()},
         "reason": redactor.text(result.reason),
         "duration": round(result.duration, 6),
         "cleanup": [redactor.text(c) for c in result.cleanup],
@@ -121,6 +113,7 @@ def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, A
     return {
         "format": REPORT_FORMAT,
         "target": redactor.text(run.target),
+        "verdicts": verdicts_to_dict(run, redactor),
         "duration": round(run.duration, 6),
         "exit_code": run.exit_code,
         "counts": _counts(run.results),
@@ -132,6 +125,50 @@ def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, A
         },
         "fixes": fix_list(run),
         "recordings": [_recording(r, redactor) for r in run.results],
+    }
+
+
+def _finding(finding: Finding, redactor: Redactor) -> dict[str, Any]:
+    return {
+        "meaning": finding.meaning,
+        "recording": finding.recording,
+        "step": finding.step,
+        "summary": redactor.text(finding.summary),
+        "rfc": finding.rfc,
+        "quirk": finding.quirk,
+    }
+
+
+def verdicts_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, Any]:
+    """The two axes: "will IdP X work?" per IdP, then RFC conformance per level."""
+    redactor = redactor or Redactor()
+    rfc = rfc_verdict(run)
+    return {
+        "idps": {
+            idp: {
+                "name": verdict.name,
+                "works": verdict.headline,
+                "outcome": verdict.outcome.value,
+                "checks": verdict.checks,
+                "impacts": verdict.impacts,
+                "blockers": [_finding(f, redactor) for f in verdict.blockers],
+                "degraded": [_finding(f, redactor) for f in verdict.degraded],
+            }
+            for idp, verdict in idp_verdicts(run).items()
+        },
+        "rfc": {
+            "outcome": rfc.outcome.value,
+            "levels": {
+                level: {
+                    "checked": rfc.checked[level],
+                    "not_met": len(rfc.not_met[level]),
+                    "sections": rfc.sections(level),
+                    "findings": [_finding(f, redactor) for f in rfc.not_met[level]],
+                }
+                for level in ("MUST", "SHOULD", "MAY")
+            },
+            "errors": rfc.errors,
+        },
     }
 
 

@@ -6,7 +6,13 @@ import sys
 from typing import TextIO
 
 from conformance.redact import Redactor
-from conformance.reporters._data import body_text, fix_list, format_headers, idp_name
+from conformance.reporters._data import (
+    body_text,
+    failure_count,
+    fix_list,
+    format_headers,
+    idp_name,
+)
 from conformance.results import (
     Event,
     Outcome,
@@ -23,6 +29,10 @@ from conformance.verdicts import idp_verdicts, rfc_verdict
 __all__ = ["ConsoleReporter"]
 
 _WIDTH = 52
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class ConsoleReporter:
@@ -73,10 +83,18 @@ class ConsoleReporter:
         self.verdicts(run)
         fixes = fix_list(run)
         if fixes:
-            self._write("\n" + " fix first ".center(78, "="))
+            title = f" fix first: {_plural(len(fixes), 'root cause')}, "
+            title += f"{_plural(failure_count(run), 'failure')} "
+            self._write("\n" + title.center(78, "="))
             for rank, fix in enumerate(fixes[:10], 1):
+                follow = f", {fix['follow_ons']} follow-on" if fix["follow_ons"] else ""
                 self._write(f"{rank}. {fix['problem']}")
-                self._write(f"   {'; '.join(fix['impacts'])}")
+                impacts = "; ".join(fix["impacts"][:3])
+                if len(fix["impacts"]) > 3:
+                    impacts += f" (+{len(fix['impacts']) - 3} more)"
+                self._write(f"   {_plural(fix['failures'], 'failure')}{follow}: {impacts}")
+            if len(fixes) > 10:
+                self._write(f"   … and {len(fixes) - 10} more root causes (see --json/--html)")
         if run.capability_note:
             self._write(f"\nnote: {run.capability_note}")
         self._write("\n" + " summary ".center(78, "="))

@@ -4,21 +4,28 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.recording import IDP_NAMES, Recording, Step, idp_name
+from conformance.recording import IDP_NAMES, idp_name
 from conformance.redact import Redactor
 from conformance.results import Outcome, RecordingResult, RunResult, StepResult
+from conformance.rootcauses import root_causes
 from conformance.transport import Request, Response
 from conformance.verdicts import Finding, idp_verdicts, rfc_verdict
 
-__all__ = ["IDP_NAMES", "body_text", "fix_list", "idp_name", "run_to_dict", "verdicts_to_dict"]
+__all__ = [
+    "IDP_NAMES",
+    "body_text",
+    "failure_count",
+    "fix_list",
+    "idp_name",
+    "run_to_dict",
+    "verdicts_to_dict",
+]
 
 REPORT_FORMAT = "scim-conformance-report/1"
 
-_LEVEL_WEIGHT = {"MUST": 3, "SHOULD": 2, "MAY": 1}
 _BODY_LIMIT = 4000
 
 
@@ -110,6 +117,7 @@ def _counts(results: list[RecordingResult]) -> dict[str, int]:
 def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, Any]:
     """The whole run as JSON-ready data (the ``--json`` report)."""
     redactor = redactor or Redactor()
+    fixes = fix_list(run)
     return {
         "format": REPORT_FORMAT,
         "target": redactor.text(run.target),
@@ -123,7 +131,9 @@ def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, A
             idp: {"name": idp_name(idp), **_counts(results)}
             for idp, results in run.by_idp().items()
         },
-        "fixes": fix_list(run),
+        "root_causes": len(fixes),
+        "failures": failure_count(run),
+        "fixes": fixes,
         "recordings": [_recording(r, redactor) for r in run.results],
     }
 
@@ -172,62 +182,29 @@ def verdicts_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[s
     }
 
 
-def _template(path: str) -> str:
-    return re.sub(r"\$\{[^}]*\}", "{id}", path)
-
-
-def _impact(recording: Recording, step: Step) -> str:
-    if step.impact:
-        return step.impact
-    if recording.is_idp:
-        title = recording.title or recording.name
-        return f"breaks {idp_name(recording.idp)}: {title}"
-    section = f" ({step.rfc})" if step.rfc else ""
-    return f"violates a {step.level} of the RFCs{section}"
-
-
 def fix_list(run: RunResult) -> list[dict[str, Any]]:
-    """Failed checks grouped by problem and ranked by impact.
+    """The run's root causes, ranked (see :mod:`conformance.rootcauses`), as JSON-ready data.
 
-    A problem is the request (method and path template) plus where the answer went wrong. Its
-    weight adds, per affected recording, the step's level (MUST 3, SHOULD 2, MAY 1), doubled for
-    IdP traffic: what breaks a real IdP's provisioning comes first.
+    Each has the ``problem`` (request template and what went wrong), its ``weight``, the
+    ``failures`` it explains (follow-ons included) and those ``follow_ons``, the IdPs and impacts.
     """
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for result in run.results:
-        rec = result.recording
-        for step_result in result.steps:
-            if step_result.outcome not in (Outcome.FAILED, Outcome.WARNED):
-                continue
-            step = step_result.step
-            first = step_result.first_mismatch
-            where = re.sub(r"\[\d+\]", "[]", first.path) if first else ""
-            key = (step.request.method, _template(step.request.path), where)
-            group = groups.setdefault(
-                key,
-                {
-                    "problem": f"{key[0]} {key[1]} → {step_result.summary}",
-                    "weight": 0,
-                    "idps": [],
-                    "impacts": [],
-                    "checks": [],
-                    "_recordings": set(),
-                },
-            )
-            if rec.name not in group["_recordings"]:
-                group["_recordings"].add(rec.name)
-                group["weight"] += _LEVEL_WEIGHT[step.level] * (2 if rec.is_idp else 1)
-            name = idp_name(rec.idp)
-            if name not in group["idps"]:
-                group["idps"].append(name)
-            impact = _impact(rec, step)
-            if impact not in group["impacts"]:
-                group["impacts"].append(impact)
-            group["checks"].append(f"{rec.name} {step.label}")
-    ranked = sorted(groups.values(), key=lambda g: (-g["weight"], -len(g["checks"])))
-    for group in ranked:
-        del group["_recordings"]
-    return ranked
+    return [
+        {
+            "problem": cause.problem,
+            "weight": cause.weight,
+            "failures": cause.count,
+            "follow_ons": len(cause.follow_ons),
+            "idps": list(cause.idps),
+            "impacts": list(cause.impacts),
+            "checks": cause.checks,
+        }
+        for cause in root_causes(run)
+    ]
+
+
+def failure_count(run: RunResult) -> int:
+    """Failed and warned checks of the run (what the root causes explain)."""
+    return sum(s.outcome in (Outcome.FAILED, Outcome.WARNED) for r in run.results for s in r.steps)
 
 
 def format_headers(headers: Mapping[str, str]) -> list[str]:

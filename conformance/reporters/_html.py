@@ -161,12 +161,18 @@ def html_report(
         out.append("".join(f"<td>{row[c] or ''}</td>" for c in columns) + "</tr>")
     out.append("</table>")
     if data["fixes"]:
-        out.append("<h2>What to fix first</h2><ol class='fixes'>")
+        failures = data["failures"]
+        out.append(
+            f"<h2>What to fix first: {len(data['fixes'])} root cause"
+            f"{'' if len(data['fixes']) == 1 else 's'}, {failures} failure"
+            f"{'' if failures == 1 else 's'}</h2><ol class='fixes'>"
+        )
         for fix in data["fixes"]:
             checks = ", ".join(fix["checks"][:6])
             more = f" and {len(fix['checks']) - 6} more" if len(fix["checks"]) > 6 else ""
             out.append(
-                f"<li><span class='mm'>{escape(fix['problem'])}</span><br>"
+                f"<li><span class='mm'>{escape(fix['problem'])}</span> "
+                f"<span class='muted'>({fix['failures']} failed checks)</span><br>"
                 f"<b>{escape('; '.join(fix['impacts']))}</b><br>"
                 f"<span class='muted'>{escape(', '.join(fix['idps']))} · "
                 f"{escape(checks)}{escape(more)}</span></li>"

@@ -97,8 +97,9 @@ def _add_run(sub: Any) -> None:
     p.add_argument(
         "--ignore-capabilities",
         action="store_true",
-        help="run RFC-suite recordings even when ServiceProviderConfig disclaims what they need "
-        "(IdP recordings always run: IdPs ignore ServiceProviderConfig)",
+        help="grade RFC-suite recordings fully even when ServiceProviderConfig disclaims what "
+        "they need (without it they run as warnings; IdP recordings are always graded fully: "
+        "IdPs ignore ServiceProviderConfig)",
     )
     p.add_argument("--no-cleanup", action="store_true", help="keep what the sequences created")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (HTTP)")

@@ -59,6 +59,7 @@ class StepResult:
     duration: float = 0.0
     rfc_outcome: Outcome | None = None
     interop: dict[str, Outcome] = field(default_factory=dict)
+    unadvertised: str = ""  # why the target disclaims what this step needs (then only warned)
 
     def __post_init__(self) -> None:
         if self.rfc_outcome is None:
@@ -92,6 +93,7 @@ class RecordingResult:
     duration: float = 0.0
     variables: dict[str, str] = field(default_factory=dict)
     cleanup: list[str] = field(default_factory=list)
+    unadvertised: str = ""  # why the target disclaims what this recording needs (warnings only)
 
     @property
     def failed_steps(self) -> list[StepResult]:

@@ -4,10 +4,12 @@ It yields events (see :mod:`conformance.results`) and never prints: the command 
 plugin and the reporters consume them. A failing step never stops the run; steps that need a value
 an earlier step failed to capture are skipped with the reason.
 
-Capabilities: recordings of the RFC suite (``idp: "rfc"``) whose ``requires`` the target's
-``/ServiceProviderConfig`` disclaims are SKIPPED with the reason. IdP recordings run regardless,
-because real IdPs never read ServiceProviderConfig; a failure there is reported as usual.
-``ignore_capabilities=True`` runs the RFC suite regardless too.
+Capabilities: recordings (and steps) of the RFC suite (``idp: "rfc"``) whose ``requires`` the
+target's ``/ServiceProviderConfig`` (or ``/ResourceTypes``) disclaims still run, but their
+failures are only warnings, each marked ``unadvertised`` with the reason: nothing is skipped
+silently, and :mod:`conformance.capability_truth` compares the claims with what was observed.
+IdP recordings are graded fully regardless, because real IdPs never read ServiceProviderConfig.
+``ignore_capabilities=True`` grades the RFC suite fully too.
 """
 
 from __future__ import annotations
@@ -92,7 +94,7 @@ class Runner:
         started = time.perf_counter()
         yield RunStarted(run.target, total)
         capabilities = Capabilities()
-        if self.discover_capabilities and any(r.requires or _step_requires(r) for r in recordings):
+        if self.discover_capabilities and recordings:
             capabilities = discover(self.transport, self.default_headers())
         run.capabilities = dict(capabilities.features)
         run.capability_note = capabilities.note
@@ -137,11 +139,9 @@ class Runner:
         self, recording: Recording, result: RecordingResult, capabilities: Capabilities
     ) -> Iterator[Event]:
         started = time.perf_counter()
-        skip = self._skip_reason(recording.requires, recording, capabilities)
-        if skip is not None:
-            result.outcome = Outcome.SKIPPED
-            result.reason = skip
-            return
+        unadvertised = self._unadvertised(recording.requires, recording, capabilities)
+        if unadvertised is not None:
+            result.unadvertised = unadvertised
         variables: dict[str, Any] = {"unique": self._unique()}
         try:
             for name, template in recording.variables.items():
@@ -157,6 +157,8 @@ class Runner:
                 step_result = self._step(
                     step, recording, variables, capabilities, failed_captures, created
                 )
+                if unadvertised is not None and not step_result.unadvertised:
+                    _as_warning(step_result, unadvertised)
                 if not step_result.interop:  # skipped or not checkable: so for every IdP
                     affected = recording.interop_of(step)
                     step_result.interop = dict.fromkeys(affected, step_result.outcome)
@@ -174,13 +176,17 @@ class Runner:
                 result.cleanup = self._cleanup(list(created))
         result.variables = {k: self.redactor.text(str(v)) for k, v in variables.items()}
         result.outcome = _overall([s.outcome for s in result.steps])
+        if result.unadvertised and result.outcome is not Outcome.SKIPPED:
+            result.reason = f"ran as warnings: {result.unadvertised}"
         if result.outcome is Outcome.SKIPPED and result.steps:
             result.reason = result.steps[0].reason
         result.duration = time.perf_counter() - started
 
-    def _skip_reason(
+    def _unadvertised(
         self, requires: Iterable[str], recording: Recording, capabilities: Capabilities
     ) -> str | None:
+        """Why the target disclaims what these ``requires`` need (the RFC suite then runs it as
+        warnings: a server may lack an optional feature), or None to grade it fully."""
         if self.ignore_capabilities or recording.is_idp:
             return None
         for requirement in requires:
@@ -198,9 +204,6 @@ class Runner:
         failed_captures: dict[str, str],
         created: dict[str, None],
     ) -> StepResult:
-        skip = self._skip_reason(step.requires, recording, capabilities)
-        if skip is not None:
-            return StepResult(step, Outcome.SKIPPED, reason=skip)
         try:
             request = self._build_request(step, variables)
             expected_json = (
@@ -256,7 +259,7 @@ class Runner:
                 idp: Outcome.FAILED if effect.severity == "blocker" else Outcome.WARNED
                 for idp, effect in recording.interop_of(step).items()
             }
-        return StepResult(
+        checked = StepResult(
             step,
             worst([rfc_outcome, *interop.values()]),
             request=self._redact_request(request),
@@ -266,6 +269,10 @@ class Runner:
             rfc_outcome=rfc_outcome,
             interop=interop,
         )
+        unadvertised = self._unadvertised(step.requires, recording, capabilities)
+        if unadvertised is not None:
+            _as_warning(checked, unadvertised)
+        return checked
 
     def _build_request(self, step: Step, variables: Mapping[str, Any]) -> Request:
         spec = step.request
@@ -335,8 +342,16 @@ class Runner:
         )
 
 
-def _step_requires(recording: Recording) -> bool:
-    return any(step.requires for step in recording.steps)
+def _as_warning(result: StepResult, why: str) -> None:
+    """Grade a step of a feature the target disclaims: a failure is only a warning."""
+    result.unadvertised = why
+    if result.outcome is Outcome.FAILED:
+        result.outcome = Outcome.WARNED
+    if result.rfc_outcome is Outcome.FAILED:
+        result.rfc_outcome = Outcome.WARNED
+    result.interop = {
+        idp: Outcome.WARNED if o is Outcome.FAILED else o for idp, o in result.interop.items()
+    }
 
 
 def _placeholder(error: RecordingError) -> Recording:

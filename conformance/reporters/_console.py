@@ -5,9 +5,11 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
+from conformance.capability_truth import capability_truth
 from conformance.redact import Redactor
 from conformance.reporters._data import (
     body_text,
+    capability_advice,
     failure_count,
     fix_list,
     format_headers,
@@ -130,6 +132,14 @@ class ConsoleReporter:
             self._write(line)
         if rfc.errors:
             self._write(f"        {rfc.errors} check(s) could not be made")
+        mismatches = capability_truth(run)
+        advice = capability_advice(run)
+        if mismatches or advice:
+            self._write("\n" + " ServiceProviderConfig vs behaviour ".center(78, "="))
+        for mismatch in mismatches:
+            self._write(f"- {mismatch.message}")
+        if advice:
+            self._write(f"hint: {advice}")
 
     def _step(self, recording: str, result: StepResult) -> None:
         step = result.step

@@ -7,6 +7,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from conformance.capability_truth import capability_truth, unadvertised_recordings
 from conformance.recording import IDP_NAMES, idp_name
 from conformance.redact import Redactor
 from conformance.results import Outcome, RecordingResult, RunResult, StepResult
@@ -17,6 +18,7 @@ from conformance.verdicts import Finding, idp_verdicts, rfc_verdict
 __all__ = [
     "IDP_NAMES",
     "body_text",
+    "capability_advice",
     "failure_count",
     "fix_list",
     "idp_name",
@@ -127,6 +129,18 @@ def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, A
         "counts": _counts(run.results),
         "capabilities": dict(run.capabilities),
         "capability_note": run.capability_note,
+        "capability_truth": [
+            {
+                "feature": m.feature,
+                "claimed": m.claimed,
+                "message": m.message,
+                "worked": m.worked,
+                "refused": m.refused,
+            }
+            for m in capability_truth(run)
+        ],
+        "unadvertised": unadvertised_recordings(run),
+        "capability_advice": capability_advice(run),
         "idps": {
             idp: {"name": idp_name(idp), **_counts(results)}
             for idp, results in run.by_idp().items()
@@ -200,6 +214,25 @@ def fix_list(run: RunResult) -> list[dict[str, Any]]:
         }
         for cause in root_causes(run)
     ]
+
+
+def capability_advice(run: RunResult) -> str:
+    """What to do about disclaimed features (``--ignore-capabilities``), or "" when nothing."""
+    ran = unadvertised_recordings(run)
+    mismatches = capability_truth(run)
+    if not ran and not mismatches:
+        return ""
+    disclaimed = sorted(f for f, claimed in run.capabilities.items() if not claimed)
+    text = ""
+    if ran:
+        text = (
+            f"{len(ran)} check(s) ran as warnings because ServiceProviderConfig disclaims "
+            f"{', '.join(disclaimed) or 'what they need'}; "
+        )
+    return text + (
+        "run with --ignore-capabilities (pytest: --scim-ignore-capabilities) to grade them as "
+        "the RFCs do"
+    )
 
 
 def failure_count(run: RunResult) -> int:

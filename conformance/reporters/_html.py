@@ -153,6 +153,12 @@ def html_report(
     if data["capability_note"]:
         out.append(f"<p class='muted'>{escape(data['capability_note'])}</p>")
     out.extend(_verdicts(data["verdicts"]))
+    if data["capability_truth"] or data["capability_advice"]:
+        out.append("<h2>ServiceProviderConfig vs behaviour</h2><ul>")
+        out.extend(f"<li>{escape(m['message'])}</li>" for m in data["capability_truth"])
+        if data["capability_advice"]:
+            out.append(f"<li><b>Hint:</b> {escape(data['capability_advice'])}</li>")
+        out.append("</ul>")
     out.append("<h2>Summary per identity provider</h2><table><tr><th>IdP</th>")
     columns = ["passed", "warned", "failed", "error", "skipped"]
     out.append("".join(f"<th>{c}</th>" for c in columns) + "</tr>")

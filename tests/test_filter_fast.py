@@ -102,7 +102,7 @@ def test_flat_fast_path_equals_general_path(population: list[Any], node: Node) -
     st.lists(st.sampled_from(WORDS), min_size=2, max_size=5),
 )
 def test_element_scope_fast_equals_general(elements: list[Any], words: list[str]) -> None:
-    emails = USER and REGISTRY.resolve("emails", USER)
+    emails = REGISTRY.resolve("emails", "User")
     assert emails is not None and emails.attribute is not None
     node = Or(tuple(Compare(AttrPath(None, "value", None), "eq", w) for w in words))
     scope = ElementScope(emails.attribute)

@@ -9,7 +9,7 @@
    attributes and ``title eq "engineer" and active eq true``: the compiled predicate (what the
    stores call, ``Filter.predicate("User")``) and ``Filter.matches`` (which first picks the
    resource type from the resource's ``schemas``) against a hand-written Python predicate doing
-   the same case-insensitive comparisons (the floor). The aim: predicate ≤ 3× hand-written.
+   the same case-insensitive comparisons (the floor). The aim: predicate at most 3x hand-written.
 3. SQLite on 1,000,000 users for ``userName eq``: the compiled WHERE clause with an expression
    index, the same clause without the index (a full scan through json_extract), and in-memory
    evaluation over the same users already loaded as dicts. The database is built once per run in

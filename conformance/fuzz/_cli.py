@@ -55,6 +55,14 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     if args.examples < 1 or args.steps < 1:
         print("scim-conformance fuzz: --examples and --steps must be at least 1", file=sys.stderr)
         return 2
+    try:  # first: without the extra, nothing else is worth checking
+        from conformance.fuzz._run import fuzz
+    except ModuleNotFoundError as exc:  # hypothesis is in the fuzz extra
+        print(
+            f"scim-conformance fuzz needs {exc.name or 'hypothesis'}: pip install 'scimcore[fuzz]'",
+            file=sys.stderr,
+        )
+        return 2
     try:
         if args.url:
             from conformance.transport import HttpTransport
@@ -78,14 +86,6 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
         preflight(target, headers, token=token)
     except (ConformanceError, TypeError) as exc:
         print(f"scim-conformance fuzz: {exc}", file=sys.stderr)
-        return 2
-    try:
-        from conformance.fuzz._run import fuzz
-    except ModuleNotFoundError as exc:  # hypothesis is in the fuzz extra
-        print(
-            f"scim-conformance fuzz needs {exc.name or 'hypothesis'}: pip install 'scimcore[fuzz]'",
-            file=sys.stderr,
-        )
         return 2
     started = time.monotonic()
     shown = [0.0]

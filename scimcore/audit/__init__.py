@@ -30,12 +30,15 @@ from scimcore.audit._record import (
     is_secret_key,
     redact,
 )
+from scimcore.audit._row import AUDIT_COLUMNS, AUDIT_TABLE, audit_row, audit_table_ddl
 from scimcore.audit._service import AuditSettings, attach_audit_log, audit_sink, event_from_service
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "AUDIT_REGISTRY",
     "AUDIT_RESOURCE_TYPE",
     "AUDIT_SCHEMA",
+    "AUDIT_TABLE",
     "AUDIT_URN",
     "REDACTED",
     "AuditEvent",
@@ -47,7 +50,9 @@ __all__ = [
     "SqliteAuditLog",
     "action_for",
     "attach_audit_log",
+    "audit_row",
     "audit_sink",
+    "audit_table_ddl",
     "build_record",
     "compile_audit_filter",
     "detect_idp",

@@ -14,7 +14,7 @@ from typing import Any
 from scimcore.errors import ConfigurationError, ServerError
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import DEFAULT_UNIQUE
-from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, table_name
+from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, audit_table_ddl, table_name
 
 __all__ = ["PostgresStore"]
 
@@ -129,6 +129,7 @@ class PostgresStore:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n bigint NOT NULL)"
         )
+        statements += audit_table_ddl(f"{p}audit", json_type="JSONB")
         for rt in sorted(self._types):  # names checked by table_name: safe to inline
             statements.append(
                 f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
@@ -208,3 +209,4 @@ class PostgresStore:
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}unique")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}count")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}user_email")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}audit")

@@ -10,6 +10,9 @@ Layout, per store (``prefix`` defaults to ``scim_``):
   unfiltered list answers ``totalResults`` without counting a million rows;
 - ``scim_user_email``: each user's case-folded ``emails.value``, indexed, so a lookup by email
   (``emails[value eq "…"]``, ``emails.value eq "…"``) does not scan every user;
+- ``scim_audit``: the audit log (the table :class:`scimcore.audit.SqliteAuditLog` and
+  :class:`~scimcore.audit.PostgresAuditLog` read), written by ``write_audit`` in the same
+  transaction as the change a record describes;
 - ``scim_unique``: the case-folded (``str.lower``) value of every unique attribute, under a
   primary key, so the database itself refuses a duplicate ``userName`` even when two
   transactions race.
@@ -20,7 +23,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scimcore.errors import (
     InvalidCursor,
@@ -49,6 +52,9 @@ from scimcore.store._base import (
 from scimcore.store._pushdown import email_equality, mentions, narrow_where
 from scimcore.store._search import check_filter, page_in_memory
 
+if TYPE_CHECKING:
+    from scimcore.audit import AuditEvent
+
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ATTR = re.compile(r"^[A-Za-z][A-Za-z0-9_$-]*$")
 
@@ -58,6 +64,18 @@ def table_name(prefix: str, rt: str) -> str:
     if not _NAME.match(rt):
         raise ServerError(f"resource type name {rt!r} cannot name a table")
     return f"{prefix}{rt.lower()}"
+
+
+def audit_table_ddl(table: str = "scim_audit", *, json_type: str = "TEXT") -> list[str]:
+    """``CREATE TABLE/INDEX IF NOT EXISTS`` statements for the audit table (``json_type``: TEXT
+    for SQLite/MySQL, JSONB for PostgreSQL). ``table`` may be schema-qualified (``s.scim_audit``).
+    """
+    index = table.rsplit(".", 1)[-1].strip('"') + "_time"
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} "
+        f"(id TEXT PRIMARY KEY, time TEXT NOT NULL, data {json_type} NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {index} ON {table} (time)",
+    ]
 
 
 def dumps(value: Any) -> str:
@@ -193,6 +211,7 @@ class SqlTransaction:
         self._unique_table = f"{prefix}unique"
         self._count_table = f"{prefix}count"
         self._email_table = f"{prefix}user_email"
+        self._audit_table = f"{prefix}audit"
         self.closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -525,6 +544,23 @@ class SqlTransaction:
             )
             out.append(str(data["id"]))
         return out
+
+    def write_audit(self, event: AuditEvent) -> None:
+        """Insert an audit record into ``{prefix}audit`` (``scim_audit``) in this transaction.
+
+        The record commits with the change it describes, or not at all; a failure to write it
+        fails the transaction (and so the request).
+        """
+        if self.closed:
+            raise ServerError("this transaction has ended")
+        from scimcore.audit._row import audit_row
+
+        row = audit_row(event)
+        cast = "::jsonb" if self._d.name == "postgres" else ""
+        self._x(
+            f"INSERT INTO {self._audit_table} (id, time, data) VALUES (%s, %s, %s{cast})",
+            [row["id"], row["time"], row["data"]],
+        )
 
     # -- search --------------------------------------------------------------------------------
 

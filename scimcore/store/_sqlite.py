@@ -12,7 +12,7 @@ from scimcore.errors import ServerError
 from scimcore.filter import register_sqlite_functions
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import DEFAULT_UNIQUE
-from scimcore.store._sql import SqlDialect, SqlTransaction, table_name
+from scimcore.store._sql import SqlDialect, SqlTransaction, audit_table_ddl, table_name
 
 __all__ = ["SqliteStore"]
 
@@ -125,6 +125,7 @@ class SqliteStore:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n INTEGER NOT NULL)"
         )
+        statements += audit_table_ddl(f"{p}audit")
         for rt in sorted(self._types):  # names checked by table_name: safe to inline
             statements.append(
                 f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"

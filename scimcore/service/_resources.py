@@ -294,10 +294,12 @@ class ResourceEngine:
         now = timestamp(self.clock())
         clean["id"] = rid
         clean["meta"] = {"resourceType": rt.name, "created": now, "lastModified": now}
+        sent = _password_of(clean)
         with self.store.transaction() as tx:
             new = self._hooks("create", rt, rid, None, clean, ctx, tx)
             assert isinstance(new, dict)
             new = self._server_owned(rt, new, rid, clean["meta"])
+            new = self._seal_password(rt, new, sent, None)
             self._check_group(tx, rt, rid, new, None)
             stored = tx.create(rt.name, new)
             trace.changes = changed_attributes(
@@ -335,11 +337,13 @@ class ResourceEngine:
             meta["lastModified"] = timestamp(self.clock())
             clean["id"] = rid
             clean["meta"] = meta
+            sent = _password_of(clean)
             new = self._hooks("replace", rt, rid, old.resource, clean, ctx, tx)
             if isinstance(new, DeleteInstead):
                 return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
             assert new is not None
             new = self._server_owned(rt, new, rid, meta)
+            new = self._seal_password(rt, new, sent, old.resource)
             trace.user_name = _user_name(new)
             self._check_group(tx, rt, rid, new, old.resource)
             stored = tx.replace(rt.name, rid, new, expected_version=old.version)
@@ -384,11 +388,13 @@ class ResourceEngine:
                 meta["lastModified"] = timestamp(self.clock())
                 clean["id"] = rid
                 clean["meta"] = meta
+                sent = _password_of(clean)
                 new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
                     return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
                 assert new is not None
                 new = self._server_owned(rt, new, rid, meta)
+                new = self._seal_password(rt, new, sent, old.resource)
                 self._check_group(tx, rt, rid, new, old.resource)
                 stored = tx.replace(rt.name, rid, new, expected_version=old.version)
                 trace.changes = changed_attributes(
@@ -505,6 +511,41 @@ class ResourceEngine:
             out.pop("groups", None)
         return out
 
+    def _seal_password(
+        self,
+        rt: ResourceType,
+        new: dict[str, Any],
+        sent: object,
+        old: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Never store a password in clear: hash what the client sent, keep what is already kept.
+
+        A value equal to the stored one is the stored hash carried over (a PATCH that did not
+        touch it); a value a before-write hook changed is that hook's (a policy's hasher, an
+        application's format). Anything else is the client's clear text and is hashed with
+        ``config.password_hasher`` (scimcore's scrypt when None). An empty string is dropped.
+        """
+        key = next((k for k in new if k.lower() == "password"), None)
+        if key is None:
+            return new
+        value = new[key]
+        stored = _password_of(old) if old is not None else None
+        if not isinstance(value, str) or (value == stored and old is not None):
+            return new
+        if value != sent:
+            return new
+        out = dict(new)
+        del out[key]
+        if value == "":
+            return out
+        hasher = self.config.password_hasher
+        if hasher is None:
+            from scimcore.policy._password import hash_password
+
+            hasher = hash_password
+        out["password"] = hasher(value)
+        return out
+
     def _check_group(
         self,
         tx: Transaction,
@@ -595,6 +636,13 @@ def _check_if_match(if_match: str | None, version: int) -> None:
             f"the resource is at version {etag_for(version)}, not {if_match}; "
             "read it again and retry"
         )
+
+
+def _password_of(resource: Mapping[str, Any] | None) -> object:
+    """The ``password`` value of a resource (any case), or None."""
+    if resource is None:
+        return None
+    return next((v for k, v in resource.items() if k.lower() == "password"), None)
 
 
 def _user_name(resource: Mapping[str, Any]) -> str | None:

@@ -439,12 +439,14 @@ class ResourceEngine:
                     old.resource, kept, resource_type=rt, registry=self.config.registry
                 )
                 return Outcome(status=204)
+            # leave the groups first, while this row is locked: a concurrent add of this member
+            # has committed (it is seen and removed) or waits on the lock and then fails
+            if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
+                tx.remove_member(rid, last_modified=timestamp(self.clock()))
             tx.delete(rt.name, rid, expected_version=old.version)
             trace.changes = changed_attributes(
                 old.resource, None, resource_type=rt, registry=self.config.registry
             )
-            if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
-                tx.remove_member(rid, last_modified=timestamp(self.clock()))
         return Outcome(status=204)
 
     def _lenient(self, rt: ResourceType, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -487,9 +489,9 @@ class ResourceEngine:
     ) -> Outcome:
         """Carry out a hook's DeleteInstead: delete, leave groups, answer with its resource."""
         rid = old.id
-        tx.delete(rt.name, rid, expected_version=old.version)
         if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
             tx.remove_member(rid, last_modified=timestamp(self.clock()))
+        tx.delete(rt.name, rid, expected_version=old.version)
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )

@@ -10,12 +10,13 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 import attrs
 
 from scimcore.errors import (
+    ERROR_URN,
     Conflict,
     InvalidSyntax,
     MethodNotAllowed,
@@ -28,7 +29,7 @@ from scimcore.errors import (
     Unauthorized,
 )
 from scimcore.schema import BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN, ResourceType
-from scimcore.service import _bulk, _deps, _discovery
+from scimcore.service import _boundary, _bulk, _deps, _discovery
 from scimcore.service._config import ServiceConfig
 from scimcore.service._hooks import AuditRecord, RequestContext, guess_idp
 from scimcore.service._http import (
@@ -39,6 +40,7 @@ from scimcore.service._http import (
 )
 from scimcore.service._listing import ListParams, list_params, search_body_params
 from scimcore.service._ratelimit import _Buckets
+from scimcore.service._redact import storable
 from scimcore.service._resources import Outcome, ResourceEngine, Trace
 from scimcore.store import Store
 
@@ -139,7 +141,9 @@ class ScimService:
 
     def _loads(self, body: bytes) -> dict[str, Any]:
         limit = max(self.config.max_body_bytes, self.config.bulk_max_payload_bytes)
-        return _deps.loads(body, max_bytes=limit)
+        data = _deps.loads(body, max_bytes=limit)
+        _boundary.check_body(data)
+        return data
 
     # -- routing --------------------------------------------------------------------------------
 
@@ -152,6 +156,9 @@ class ScimService:
 
     def _handle(self, call: _Call, trace: Trace, records: list[AuditRecord]) -> ScimResponse:
         request = call.request
+        _boundary.check_path(request.path)
+        _boundary.check_query(request.query)
+        _boundary.check_headers(request.headers.items())
         segments = self._segments(request.path)
         trace.action = _guess_action(request.method, segments)
         head = segments[0].lower() if segments else ""
@@ -374,6 +381,7 @@ class ScimService:
         if not isinstance(path, str) or not path.startswith("/"):
             raise InvalidSyntax("each bulk operation needs a path such as /Users or /Users/{id}")
         method = method.upper()
+        _boundary.check_path(path, where="the operation's path")
         segments = [unquote(s) for s in _bulk.substitute(path, created).split("/") if s]
         rt = self.config.registry.resource_type_for_endpoint(segments[0]) if segments else None
         if rt is None or len(segments) > 2:
@@ -442,7 +450,7 @@ class ScimService:
             headers["Retry-After"] = str(int(exc.retry_after))
         elif isinstance(exc, _MethodNotAllowed):
             headers["Allow"] = ", ".join(exc.allow)
-        return ScimResponse(exc.status, headers, dump_json(exc.to_dict()))
+        return ScimResponse(exc.status, headers, render_error(exc))
 
     def _record(
         self,
@@ -487,12 +495,29 @@ def _allow(method: str, allowed: Sequence[str]) -> None:
         raise _MethodNotAllowed(f"{method} is not allowed here; use {', '.join(allowed)}", allowed)
 
 
+def error_body(exc: ScimError) -> dict[str, Any]:
+    """The SCIM Error body of ``exc``; it cannot fail, whatever the detail or path hold."""
+    try:
+        return cast(dict[str, Any], storable(exc.to_dict()))
+    except Exception:  # a broken subclass: still an answer, with the status it claims
+        status = exc.status if isinstance(exc.status, int) else 500
+        return {"schemas": [ERROR_URN], "status": str(status), "detail": "the request failed"}
+
+
+def render_error(exc: ScimError) -> bytes:
+    """The encoded SCIM Error body of ``exc`` (never raises)."""
+    try:
+        return dump_json(error_body(exc))
+    except Exception:
+        return dump_json({"schemas": [ERROR_URN], "status": "500", "detail": "the request failed"})
+
+
 def _bulk_error(op: Mapping[str, Any], exc: ScimError) -> dict[str, Any]:
-    out: dict[str, Any] = {"method": str(op.get("method", "")).upper()}
+    out: dict[str, Any] = {"method": storable(str(op.get("method", "")).upper())}
     if isinstance(op.get("bulkId"), str):
-        out["bulkId"] = op["bulkId"]
+        out["bulkId"] = storable(op["bulkId"])
     out["status"] = str(exc.status)
-    out["response"] = exc.to_dict()
+    out["response"] = error_body(exc)
     return out
 
 

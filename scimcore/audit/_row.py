@@ -34,6 +34,8 @@ def audit_row(event: AuditEvent) -> dict[str, Any]:
     """The audit table row for ``event``: ``{"id", "time", "data"}``, ``data`` as JSON text."""
     data = storable(event.to_dict())
     data["path"] = redact_url(str(data.get("path", "")))
+    if isinstance(data.get("detail"), str):
+        data["detail"] = redact_url(data["detail"])
     return {
         "id": str(data["id"]),
         "time": str(data["time"]),

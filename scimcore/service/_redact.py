@@ -12,7 +12,7 @@ _REDACTED = "[redacted]"
 _TOKENISH = re.compile(
     r"(?i)((?:access_?token|id_?token|refresh_?token|token|api_?key|apikey|secret|password"
     r"|passwd|pwd|authorization|bearer|signature|session_?id|sessionid)\s*(?:=|:|%3d|%3a))"
-    r"([^&;#/?\s]*)"
+    r"([^&;#/?\s'\"]*)"
 )
 _BEARER = re.compile(r"(?i)(bearer\s+|bearer%20)([A-Za-z0-9._~+/=-]+)")
 

@@ -30,6 +30,9 @@ from scimcore.service._lenient import lenient_body
 from scimcore.service._listing import ListParams, list_response
 from scimcore.store import Query, Store, Stored, Transaction
 
+AuditWriter = Callable[[Transaction, RequestContext, "Trace", int], None]
+"""Records one write inside its transaction: (transaction, context, trace, status)."""
+
 
 def timestamp(moment: datetime) -> str:
     """Render a time as RFC 3339 UTC with milliseconds (``2026-11-24T18:00:00.000Z``)."""
@@ -45,6 +48,8 @@ class Trace:
     resource_id: str | None = None
     user_name: str | None = None
     changes: dict[str, dict[str, Any]] | None = None
+    status: int | None = None
+    audited: bool = False
 
 
 @attrs.frozen(slots=True)
@@ -83,6 +88,9 @@ class ResourceEngine:
         self.config = config
         self.clock = clock
         self.id_factory = id_factory
+        self.audit_writer: AuditWriter | None = None
+        """Called with every write's open transaction just before it commits; it may record
+        the write there (and set ``trace.audited``), and raising fails the write."""
         registry = config.registry
         self._user_rt = registry.resource_type("User")
         self._group_rt = registry.resource_type("Group")
@@ -306,6 +314,7 @@ class ResourceEngine:
                 None, new, resource_type=rt, registry=self.config.registry
             )
             body = self.render(tx, rt, [stored], attributes, excluded)[0]
+            self._audit(tx, ctx, trace, 201)
         loc = self.location(rt, rid)
         return Outcome(status=201, body=body, etag=etag_for(stored.version), location=loc)
 
@@ -340,7 +349,7 @@ class ResourceEngine:
             sent = _password_of(clean)
             new = self._hooks("replace", rt, rid, old.resource, clean, ctx, tx)
             if isinstance(new, DeleteInstead):
-                return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
+                return self._delete_instead(tx, rt, old, new, ctx, trace, attributes, excluded)
             assert new is not None
             new = self._server_owned(rt, new, rid, meta)
             new = self._seal_password(rt, new, sent, old.resource)
@@ -351,6 +360,7 @@ class ResourceEngine:
                 old.resource, new, resource_type=rt, registry=self.config.registry
             )
             body = self.render(tx, rt, [stored], attributes, excluded)[0]
+            self._audit(tx, ctx, trace, 200)
         return Outcome(
             status=200, body=body, etag=etag_for(stored.version), location=self.location(rt, rid)
         )
@@ -391,7 +401,7 @@ class ResourceEngine:
                 sent = _password_of(clean)
                 new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
-                    return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
+                    return self._delete_instead(tx, rt, old, new, ctx, trace, attributes, excluded)
                 assert new is not None
                 new = self._server_owned(rt, new, rid, meta)
                 new = self._seal_password(rt, new, sent, old.resource)
@@ -405,8 +415,10 @@ class ResourceEngine:
             trace.user_name = _user_name(stored.resource)
             etag = etag_for(stored.version)
             if self.config.patch_response == "no_content":
+                self._audit(tx, ctx, trace, 204)
                 return Outcome(status=204, etag=etag)
             body = self.render(tx, rt, [stored], attributes, excluded)[0]
+            self._audit(tx, ctx, trace, 200)
         return Outcome(status=200, body=body, etag=etag, location=self.location(rt, rid))
 
     def delete(
@@ -438,6 +450,7 @@ class ResourceEngine:
                 trace.changes = changed_attributes(
                     old.resource, kept, resource_type=rt, registry=self.config.registry
                 )
+                self._audit(tx, ctx, trace, 204)
                 return Outcome(status=204)
             # leave the groups first, while this row is locked: a concurrent add of this member
             # has committed (it is seen and removed) or waits on the lock and then fails
@@ -447,7 +460,14 @@ class ResourceEngine:
             trace.changes = changed_attributes(
                 old.resource, None, resource_type=rt, registry=self.config.registry
             )
+            self._audit(tx, ctx, trace, 204)
         return Outcome(status=204)
+
+    def _audit(self, tx: Transaction, ctx: RequestContext, trace: Trace, status: int) -> None:
+        """Record a write in its own transaction, before it commits (see ``audit_writer``)."""
+        if self.audit_writer is not None:
+            trace.status = status
+            self.audit_writer(tx, ctx, trace, status)
 
     def _lenient(self, rt: ResourceType, data: Mapping[str, Any]) -> Mapping[str, Any]:
         if not self.config.lenient_bodies:
@@ -483,6 +503,7 @@ class ResourceEngine:
         rt: ResourceType,
         old: Stored,
         decision: DeleteInstead,
+        ctx: RequestContext,
         trace: Trace,
         attributes: Sequence[str] | None,
         excluded: Sequence[str] | None,
@@ -496,10 +517,12 @@ class ResourceEngine:
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
         if not decision.resource or self.config.patch_response == "no_content":
+            self._audit(tx, ctx, trace, 204)
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)
         body = self.render(tx, rt, [shown], attributes, excluded)[0]
         body.pop("groups", None)
+        self._audit(tx, ctx, trace, 200)
         return Outcome(status=200, body=body)
 
     def _server_owned(

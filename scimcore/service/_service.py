@@ -30,9 +30,11 @@ from scimcore.errors import (
 )
 from scimcore.schema import BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN, ResourceType
 from scimcore.service import _boundary, _bulk, _deps, _discovery
+from scimcore.service._auditing import Auditor
 from scimcore.service._config import ServiceConfig
 from scimcore.service._hooks import AuditRecord, RequestContext, guess_idp
 from scimcore.service._http import (
+    SCIM_CONTENT_TYPE,
     ScimRequest,
     ScimResponse,
     dump_json,
@@ -94,6 +96,9 @@ class ScimService:
         self.config = config if config is not None else ServiceConfig()
         self._clock = clock
         self._engine = ResourceEngine(store, self.config, clock, id_factory)
+        self._auditor = Auditor(store, self.config)
+        if self.config.audit_to_store:
+            self._engine.audit_writer = self._auditor.write_in
         self._buckets = (
             _Buckets(self.config.rate_limit) if self.config.rate_limit is not None else None
         )
@@ -102,6 +107,14 @@ class ScimService:
 
     def handle(self, request: ScimRequest) -> ScimResponse:
         """Handle one request; always returns a response."""
+        try:
+            return self._handle_request(request)
+        except Exception:  # the last line of defence: nothing below should ever get here
+            logger.exception("unexpected error handling a request")
+            body = render_error(ServerError("internal server error; the server log has it"))
+            return ScimResponse(500, {"Content-Type": SCIM_CONTENT_TYPE}, body)
+
+    def _handle_request(self, request: ScimRequest) -> ScimResponse:
         if "?" in request.path:
             # A query string left on the path (OneLogin's trailing "?", or a caller that did not
             # split it off) is read like any other; explicit ``query`` entries win.
@@ -130,13 +143,31 @@ class ScimService:
             logger.exception("unexpected error handling %s %s", request.method, request.path)
             error = ServerError("internal server error; the server log has the details")
             response = self._error(error, call)
-        if self.config.audit_sink is not None:
-            records.append(self._record(call, trace, response.status, error))
-            for record in records:
-                try:
-                    self.config.audit_sink(record)
-                except Exception:
-                    logger.exception("the audit sink failed on %s", record)
+        return self._audited(call, trace, records, response, error)
+
+    def _audited(
+        self,
+        call: _Call,
+        trace: Trace,
+        records: list[AuditRecord],
+        response: ScimResponse,
+        error: ScimError | None,
+    ) -> ScimResponse:
+        """Deliver the records the transactions did not take; a read that must be recorded and
+        cannot be is not answered (500), a failure is answered as it was."""
+        auditor = self._auditor
+        own = None
+        if not trace.audited and auditor.wants(trace.action, response.status):
+            own = auditor.record(call.ctx, trace, response.status, error)
+            records.append(own)
+        stored = auditor.deliver(records)
+        auditor.sweep(call.ctx)
+        if not stored and own is not None and response.status < 400:
+            failed = ServerError(
+                "the audit record of this request could not be written; the server log has"
+                " the details"
+            )
+            return self._error(failed, call)
         return response
 
     def _loads(self, body: bytes) -> dict[str, Any]:
@@ -337,6 +368,11 @@ class ScimService:
                 break
             op = ops[i]
             trace = Trace()
+            op_ctx = attrs.evolve(
+                call.ctx,
+                method=str(op.get("method", "")).upper(),
+                path=str(op.get("path", "")),
+            )
             try:
                 if i in cyclic:
                     raise Conflict(
@@ -346,7 +382,7 @@ class ScimService:
                 if missing:
                     why = "failed" if any(m in failed for m in missing) else "is not defined"
                     raise Conflict(f"bulkId {missing[0]!r} cannot be resolved: its operation {why}")
-                result = self._bulk_op(call, op, created, trace)
+                result = self._bulk_op(op_ctx, op, created, trace)
                 bid = bulk_ids[i]
                 if bid is not None and op.get("method", "").upper() == "POST" and trace.resource_id:
                     created[bid] = trace.resource_id
@@ -364,15 +400,17 @@ class ScimService:
                 exc500 = ServerError("internal server error; the server log has the details")
                 results[i] = _bulk_error(op, exc500)
                 status, scim_error = 500, exc500
-            if self.config.audit_sink is not None:
-                records.append(self._record(call, trace, status, scim_error, op))
+            if not trace.audited and self._auditor.wants(trace.action, status):
+                records.append(
+                    self._auditor.record(op_ctx, trace, status, scim_error, bulk_op=True)
+                )
         return {
             "schemas": [BULK_RESPONSE_URN],
             "Operations": [results[i] for i in sorted(results)],
         }
 
     def _bulk_op(
-        self, call: _Call, op: Mapping[str, Any], created: Mapping[str, str], trace: Trace
+        self, ctx: RequestContext, op: Mapping[str, Any], created: Mapping[str, str], trace: Trace
     ) -> dict[str, Any]:
         method = op.get("method")
         path = op.get("path")
@@ -397,7 +435,7 @@ class ScimService:
                 raise InvalidSyntax("a bulk POST needs a bulkId")
             if not isinstance(data, Mapping):
                 raise InvalidSyntax("a bulk POST needs the resource in 'data'")
-            outcome = self._engine.create(rt, data, call.ctx, trace)
+            outcome = self._engine.create(rt, data, ctx, trace)
         else:
             if len(segments) != 2:
                 raise InvalidSyntax(
@@ -407,13 +445,13 @@ class ScimService:
             if method != "DELETE" and not isinstance(data, Mapping):
                 raise InvalidSyntax(f"a bulk {method} needs a body in 'data'")
             if method == "PUT":
-                outcome = self._engine.replace(rt, rid, data, call.ctx, trace, if_match=version)
+                outcome = self._engine.replace(rt, rid, data, ctx, trace, if_match=version)
             elif method == "PATCH":
                 request = dict(data)
                 request.setdefault("schemas", [PATCH_OP_URN])
-                outcome = self._engine.patch(rt, rid, request, call.ctx, trace, if_match=version)
+                outcome = self._engine.patch(rt, rid, request, ctx, trace, if_match=version)
             else:
-                outcome = self._engine.delete(rt, rid, call.ctx, trace, if_match=version)
+                outcome = self._engine.delete(rt, rid, ctx, trace, if_match=version)
         result: dict[str, Any] = {"method": method}
         if isinstance(op.get("bulkId"), str):
             result["bulkId"] = op["bulkId"]
@@ -451,35 +489,6 @@ class ScimService:
         elif isinstance(exc, _MethodNotAllowed):
             headers["Allow"] = ", ".join(exc.allow)
         return ScimResponse(exc.status, headers, render_error(exc))
-
-    def _record(
-        self,
-        call: _Call,
-        trace: Trace,
-        status: int,
-        error: ScimError | None,
-        op: Mapping[str, Any] | None = None,
-    ) -> AuditRecord:
-        ctx = call.ctx
-        method = str(op.get("method", "")).upper() if op is not None else ctx.method
-        path = str(op.get("path", "")) if op is not None else ctx.path
-        return AuditRecord(
-            action=trace.action if op is None or trace.action != "unknown" else "bulk",
-            method=method,
-            path=path,
-            status=status,
-            time=ctx.time,
-            resource_type=trace.resource_type,
-            resource_id=trace.resource_id,
-            user_name=trace.user_name,
-            scim_type=error.scim_type if error is not None else None,
-            detail=error.detail if error is not None else None,
-            idp=ctx.idp,
-            token_name=ctx.token_name,
-            client_ip=ctx.client_ip,
-            user_agent=ctx.user_agent,
-            changes=trace.changes if status < 400 else None,
-        )
 
 
 class _MethodNotAllowed(MethodNotAllowed):

@@ -20,9 +20,11 @@ from scimcore.errors import (
     PreconditionFailed,
     Uniqueness,
 )
+from scimcore.filter import Filter
 from scimcore.schema import ResourceType
 from scimcore.service import _deps
 from scimcore.service._config import ServiceConfig
+from scimcore.service._crosstype import per_type
 from scimcore.service._diff import changed_attributes
 from scimcore.service._hooks import DeleteInstead, RequestContext, WriteAction, WriteEvent
 from scimcore.service._http import etag_for, parse_etags
@@ -251,10 +253,15 @@ class ResourceEngine:
             else None
         )
         stop = params.start_index - 1 + params.count
+        types = self.config.registry.resource_types
+        narrowed = per_type(flt, types, self.config.registry) if flt is not None else {}
         with self.store.transaction(readonly=True) as tx:
-            for rt in self.config.registry.resource_types:
+            for rt in types:
+                rt_filter = narrowed.get(rt.name)
+                if rt_filter is False:
+                    continue  # the filter cannot match this resource type
                 query = Query(
-                    filter=flt,
+                    filter=rt_filter if isinstance(rt_filter, Filter) else None,
                     sort_by=params.sort_by,
                     sort_order=_order(params.sort_order),
                     start_index=1,
@@ -604,14 +611,15 @@ class ResourceEngine:
             if value in seen:
                 continue  # idempotent: IdPs re-send members they already added
             seen.add(value)
-            entry = dict(member)
-            if value in known and known[value].get("type"):
-                entry.setdefault("type", known[value]["type"])
-                entry.setdefault("$ref", known[value].get("$ref"))
+            # value is the client's; $ref, type and display are always the server's
+            entry = {k: v for k, v in member.items() if k.lower() not in _SERVER_MEMBER_KEYS}
+            before = known.get(value)
+            if before is not None and before.get("type") in ("User", "Group"):
+                for key in ("type", "$ref", "display"):
+                    if before.get(key) is not None:
+                        entry[key] = before[key]
             else:
                 self._resolve_member(tx, rid, value, entry, i)
-            if entry.get("$ref") is None:
-                entry.pop("$ref", None)
             kept.append(entry)
         new["members"] = kept
 
@@ -621,20 +629,25 @@ class ResourceEngine:
         assert self._group_rt is not None
         if value == gid:
             raise InvalidValue("a group cannot be a member of itself", path=["members", index])
-        kinds: Iterable[ResourceType | None] = (
-            (self._group_rt, self._user_rt)
-            if str(entry.get("type", "")).lower() == "group"
-            else (self._user_rt, self._group_rt)
-        )
+        kinds: Iterable[ResourceType | None] = (self._user_rt, self._group_rt)
         for kind in kinds:
-            if kind is not None and tx.get(kind.name, value) is not None:
+            found = tx.get(kind.name, value, exclude_members=True) if kind is not None else None
+            if kind is not None and found is not None:
                 entry["type"] = kind.name
                 entry["$ref"] = self.location(kind, value)
+                display = found.resource.get("displayName")
+                if not isinstance(display, str) and kind is self._user_rt:
+                    display = found.resource.get("userName")
+                if isinstance(display, str) and display:
+                    entry["display"] = display
                 return
         raise InvalidValue(
             f"member {value!r} is neither a User nor a Group on this server",
             path=["members", index, "value"],
         )
+
+
+_SERVER_MEMBER_KEYS = frozenset(("$ref", "type", "display"))
 
 
 def _as_stored(resources: Iterable[dict[str, Any]]) -> list[Stored]:

@@ -19,6 +19,7 @@ from scimcore.errors import (
     ERROR_URN,
     Conflict,
     InvalidSyntax,
+    InvalidValue,
     MethodNotAllowed,
     NotFound,
     NotImplementedFeature,
@@ -356,7 +357,7 @@ class ScimService:
             isinstance(fail_on, bool) or not isinstance(fail_on, int) or fail_on < 1
         ):
             raise InvalidSyntax("failOnErrors must be a positive integer")
-        bulk_ids = [o.get("bulkId") if isinstance(o.get("bulkId"), str) else None for o in ops]
+        bulk_ids = _bulk_ids(ops)
         refs = [_bulk.references([o.get("path"), o.get("data")]) for o in ops]
         order, cyclic = _bulk.processing_order(bulk_ids, refs)
         created: dict[str, str] = {}
@@ -519,6 +520,34 @@ def render_error(exc: ScimError) -> bytes:
         return dump_json(error_body(exc))
     except Exception:
         return dump_json({"schemas": [ERROR_URN], "status": "500", "detail": "the request failed"})
+
+
+def _bulk_ids(ops: Sequence[Mapping[str, Any]]) -> list[str | None]:
+    """Each operation's bulkId; an empty, non-string or repeated one refuses the request.
+
+    A bulkId names one operation for ``bulkId:…`` references (RFC 7644 §3.7.2): an empty one
+    names nothing, and a repeated one would make every reference to it ambiguous.
+    """
+    out: list[str | None] = []
+    first: dict[str, int] = {}
+    for i, op in enumerate(ops):
+        if "bulkId" not in op or op["bulkId"] is None:
+            out.append(None)
+            continue
+        bid = op["bulkId"]
+        if not isinstance(bid, str) or not bid.strip():
+            raise InvalidValue(
+                "a bulkId must be a non-empty string", path=["Operations", i, "bulkId"]
+            )
+        if bid in first:
+            raise InvalidValue(
+                f"bulkId {bid!r} is used by operations {first[bid]} and {i}; each operation "
+                "needs its own",
+                path=["Operations", i, "bulkId"],
+            )
+        first[bid] = i
+        out.append(bid)
+    return out
 
 
 def _bulk_error(op: Mapping[str, Any], exc: ScimError) -> dict[str, Any]:

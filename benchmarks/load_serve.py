@@ -1,13 +1,25 @@
 """Load test, run by hand: concurrent HTTP clients against real SCIM servers, requests per second.
 
-Starts each server as its own process on 127.0.0.1 (``scimcore serve`` on SQLite, on PostgreSQL
-when a DSN is given, and scim2-server, all the same way), seeds users, then for each operation runs
+Starts each server as its own process on 127.0.0.1, seeds users, then for each operation runs
 concurrent keep-alive clients (several processes, several threads each) for a fixed time and
 reports requests per second and any non-2xx answers. A last phase has every client PATCH-add a
 distinct email to one shared user and checks that none was lost.
 
+Default (peer) mode, each server as documented and then both on one HTTP stack:
+
+* ``scimcore-sqlite``: ``scimcore serve`` (SQLite, writes audited; uvicorn + httptools);
+* ``scim2-server``: its own ``scim2-server`` command (wsgiref, HTTP/1.0: no keep-alive);
+* ``scimcore-wsgiref``: ``scimcore serve --server wsgiref``, scim2-server's stack;
+* ``scim2-uvicorn``: scim2-server's WSGI app under uvicorn + httptools, scimcore's stack
+  (``benchmarks/scim2_on_uvicorn.py``);
+* ``scimcore-postgres`` when a DSN is given, ``scimcore-memory``.
+
+``--workers-compare`` instead runs ``scimcore serve --workers 2`` beside ``--workers 1`` on SQLite
+(and PostgreSQL when a DSN is given) and prints the ratio.
+
     python -m benchmarks.load_serve [--seconds 5] [--procs 4] [--threads 4]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--only scimcore-sqlite,scim2-server]
+        [--workers-compare]
 
 Not run in CI: the numbers depend on the machine (and on whatever else shares its cores).
 """
@@ -87,7 +99,7 @@ def _process(cmd: list[str], base: str) -> Iterator[str]:
 
 
 @contextmanager
-def scimcore_server(db: str) -> Iterator[str]:
+def scimcore_server(db: str, *, server: str = "uvicorn", workers: int = 1) -> Iterator[str]:
     port = _free_port()
     cmd = [
         sys.executable,
@@ -101,7 +113,9 @@ def scimcore_server(db: str) -> Iterator[str]:
         "--token",
         TOKEN,
         "--server",
-        "uvicorn",
+        server,
+        "--workers",
+        str(workers),
     ]
     with _process(cmd, f"http://127.0.0.1:{port}/scim/v2") as base:
         yield base
@@ -113,6 +127,14 @@ def scim2_server() -> Iterator[str]:
     exe = shutil.which("scim2-server") or str(Path(sys.executable).parent / "scim2-server")
     cmd = [exe, "--port", str(port), "--bearer-token", TOKEN]
     with _process(cmd, f"http://127.0.0.1:{port}") as base:
+        yield base
+
+
+@contextmanager
+def scim2_on_uvicorn() -> Iterator[str]:
+    port = _free_port()
+    cmd = [sys.executable, "-m", "benchmarks.scim2_on_uvicorn", "--port", str(port)]
+    with _process([*cmd, "--bearer-token", TOKEN], f"http://127.0.0.1:{port}") as base:
         yield base
 
 
@@ -256,22 +278,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=500)
     parser.add_argument("--pg", default=os.environ.get("SCIMCORE_TEST_PG_DSN"))
     parser.add_argument("--only", default="")
+    parser.add_argument(
+        "--workers-compare", action="store_true", help="scimcore --workers 2 against --workers 1"
+    )
     args = parser.parse_args(argv)
 
     targets: list[tuple[str, Callable[[], Any]]] = []
     tmp = Path(tempfile.mkdtemp(prefix="scimcore-load-"))
-    targets.append(("scimcore-sqlite", lambda: scimcore_server(f"sqlite:///{tmp / 'load.db'}")))
-    if args.pg:
-        dsn = args.pg
+    dsn = args.pg
 
-        @contextmanager
-        def pg_target() -> Iterator[str]:
-            with pg_database(dsn) as db, scimcore_server(db) as base:
-                yield base
+    @contextmanager
+    def pg_target(workers: int = 1) -> Iterator[str]:
+        with pg_database(dsn) as db, scimcore_server(db, workers=workers) as base:
+            yield base
 
-        targets.append(("scimcore-postgres", pg_target))
-    targets.append(("scimcore-memory", lambda: scimcore_server("memory:")))
-    targets.append(("scim2-server", scim2_server))
+    if args.workers_compare:
+        for n in (1, 2):
+            db = f"sqlite:///{tmp / f'load-w{n}.db'}"
+            targets.append((f"sqlite-w{n}", lambda db=db, n=n: scimcore_server(db, workers=n)))
+        if dsn:
+            targets += [(f"postgres-w{n}", lambda n=n: pg_target(n)) for n in (1, 2)]
+    else:
+        targets.append(("scimcore-sqlite", lambda: scimcore_server(f"sqlite:///{tmp / 'a.db'}")))
+        targets.append(("scim2-server", scim2_server))
+        targets.append(
+            (
+                "scimcore-wsgiref",
+                lambda: scimcore_server(f"sqlite:///{tmp / 'b.db'}", server="wsgiref"),
+            )
+        )
+        targets.append(("scim2-uvicorn", scim2_on_uvicorn))
+        if dsn:
+            targets.append(("scimcore-postgres", pg_target))
+        targets.append(("scimcore-memory", lambda: scimcore_server("memory:")))
     if args.only:
         wanted = set(args.only.split(","))
         targets = [t for t in targets if t[0] in wanted]
@@ -305,16 +344,23 @@ def main(argv: list[str] | None = None) -> int:
                 flush=True,
             )
     shutil.rmtree(tmp, ignore_errors=True)
-    if "scim2-server" in table:
-        peer = table["scim2-server"]
-        print("\nrequests per second (ratio to scim2-server):")
-        print(f"{'':18} " + " ".join(f"{op:>16}" for op in OPS))
-        for name, row in table.items():
-            cells = " ".join(
-                f"{row[op]:8.0f} ({row[op] / peer[op]:4.1f}x)" if peer[op] else f"{row[op]:8.0f}"
-                for op in OPS
-            )
-            print(f"{name:18} {cells}")
+    pairs = [
+        ("as documented", "scimcore-sqlite", "scim2-server"),
+        ("one stack: uvicorn+httptools", "scimcore-sqlite", "scim2-uvicorn"),
+        ("one stack: wsgiref (HTTP/1.0)", "scimcore-wsgiref", "scim2-server"),
+        ("workers 2 / 1, SQLite", "sqlite-w2", "sqlite-w1"),
+        ("workers 2 / 1, PostgreSQL", "postgres-w2", "postgres-w1"),
+    ]
+    print("\nrequests per second:")
+    print(f"{'':18} " + " ".join(f"{op:>9}" for op in OPS))
+    for name, row in table.items():
+        print(f"{name:18} " + " ".join(f"{row[op]:9.0f}" for op in OPS))
+    print("\nratios (ours / theirs, or more workers / fewer):")
+    for label, ours, theirs in pairs:
+        if ours in table and theirs in table:
+            a, b = table[ours], table[theirs]
+            cells = " ".join(f"{a[op] / b[op]:8.2f}x" if b[op] else f"{'-':>9}" for op in OPS)
+            print(f"{label:31} {ours} / {theirs}: {cells}")
     return 0
 
 

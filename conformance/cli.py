@@ -1,7 +1,8 @@
 """The ``scim-conformance`` command line: run, list, validate, import.
 
 Exit status: 0 when everything that ran passed, 1 when a check failed, 2 for a usage or setup
-error (bad arguments, unreadable recordings, an unreachable target).
+error (bad arguments, unreadable recordings, an unreachable target or a refused token: the
+preflight checks both before anything is replayed, and says so in one line).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import Any, TextIO
 from conformance.errors import ConformanceError, RecordingError
 from conformance.fuzz._cli import add_fuzz_parser
 from conformance.loader import collect_recordings, select
+from conformance.preflight import preflight
 from conformance.redact import Redactor
 from conformance.reporters import ConsoleReporter, write_html, write_json, write_junit
 from conformance.runner import Runner
@@ -95,8 +97,9 @@ def _add_run(sub: Any) -> None:
     p.add_argument(
         "--ignore-capabilities",
         action="store_true",
-        help="run RFC-suite recordings even when ServiceProviderConfig disclaims what they need "
-        "(IdP recordings always run: IdPs ignore ServiceProviderConfig)",
+        help="grade RFC-suite recordings fully even when ServiceProviderConfig disclaims what "
+        "they need (without it they run as warnings; IdP recordings are always graded fully: "
+        "IdPs ignore ServiceProviderConfig)",
     )
     p.add_argument("--no-cleanup", action="store_true", help="keep what the sequences created")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (HTTP)")
@@ -214,6 +217,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             ignore_capabilities=args.ignore_capabilities,
             cleanup=not args.no_cleanup,
         )
+        preflight(transport, runner.default_headers(), token=token)
         result = runner.run(recordings, errors, on_event=console.handle)
     for path, writer in (
         (args.json, write_json),

@@ -21,10 +21,12 @@ from conformance.recording import (
     BUILTIN_VARIABLES,
     FORMAT,
     Expect,
+    Interop,
     Recording,
     RequestSpec,
     Step,
 )
+from conformance.requirements import level_problem
 from conformance.variables import placeholders
 
 __all__ = [
@@ -123,7 +125,7 @@ def load_dict(document: Any, *, source: str = "<dict>", path: Path | None = None
     for name, value in document.get("variables", {}).items():
         _check_placeholders(value, defined, source, f"$.variables.{name}", None)
         defined.add(name)
-    steps = []
+    steps: list[Step] = []
     for index, raw in enumerate(document["steps"]):
         label = f"#{index} {raw['name']}"
         base = f"$.steps[{index}]"
@@ -142,7 +144,13 @@ def load_dict(document: Any, *, source: str = "<dict>", path: Path | None = None
         _check_placeholders(raw["request"], defined, source, base + ".request", label)
         _check_placeholders(raw.get("expect", {}), defined, source, base + ".expect", label)
         defined.update(raw.get("capture", {}))
-        steps.append(_build_step(index, raw))
+        step = _build_step(index, raw)
+        contradiction = level_problem(step)
+        if contradiction is not None:
+            raise RecordingError(
+                contradiction, source=source, json_path=base + ".level", step=label
+            )
+        steps.append(step)
     return Recording(
         name=document["name"],
         idp=document["idp"],
@@ -212,7 +220,22 @@ def _build_step(index: int, raw: Mapping[str, Any]) -> Step:
         impact=raw.get("impact"),
         description=raw.get("description"),
         requires=tuple(raw.get("requires", ())),
+        quirk=raw.get("quirk"),
+        interop=_interop(raw["interop"], raw.get("impact")) if "interop" in raw else None,
+        requirement=raw.get("requirement"),
     )
+
+
+def _interop(raw: Mapping[str, Any], impact: str | None) -> dict[str, Interop]:
+    """``{"entra": "what breaks"}`` (a blocker) or ``{"entra": {"severity": …, "impact": …}}``."""
+    out: dict[str, Interop] = {}
+    for idp, spec in raw.items():
+        if isinstance(spec, str):
+            out[idp] = Interop("blocker", spec)
+        else:
+            text = spec.get("impact") or impact or f"breaks {idp}"
+            out[idp] = Interop(spec.get("severity", "blocker"), text)
+    return out
 
 
 def load_file(path: str | Path) -> Recording:

@@ -67,7 +67,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--scim-ignore-capabilities",
         action="store_true",
         default=False,
-        help="run RFC-suite recordings even when ServiceProviderConfig disclaims what they need",
+        help="grade RFC-suite recordings fully even when ServiceProviderConfig disclaims what they "
+        "need (without it their failures are warnings)",
     )
 
 

@@ -1,4 +1,10 @@
-"""The ``scim-recording/1`` format as frozen values: a Recording of Steps (request, Expect)."""
+"""The ``scim-recording/1`` format as frozen values: a Recording of Steps (request, Expect).
+
+Every step is graded on two axes: RFC conformance (``level`` and ``rfc``: MUST/SHOULD/MAY as the
+RFC words it) and IdP interoperability (``interop``: per IdP, a blocker or a degradation, with
+what breaks). A ``quirk`` step sends an IdP's deviation from the RFCs: refusing it is RFC-correct,
+so its RFC level is never MUST, while the IdP it comes from is blocked.
+"""
 
 from __future__ import annotations
 
@@ -11,11 +17,15 @@ __all__ = [
     "BUILTIN_VARIABLES",
     "CAPABILITIES",
     "FORMAT",
+    "IDP_NAMES",
     "Expect",
+    "Interop",
     "Level",
     "Recording",
     "RequestSpec",
+    "Severity",
     "Step",
+    "idp_name",
 ]
 
 #: The value of every recording's ``format`` key.
@@ -28,6 +38,34 @@ CAPABILITIES = frozenset({"patch", "filter", "bulk", "sort", "etag", "changePass
 BUILTIN_VARIABLES = frozenset({"unique", "uuid"})
 
 Level = Literal["MUST", "SHOULD", "MAY"]
+
+#: What a failing step means for an IdP: it will not work (blocker) or works less well (degraded).
+Severity = Literal["blocker", "degraded"]
+
+#: Display names of IdP tags.
+IDP_NAMES = {
+    "okta": "Okta",
+    "jumpcloud": "JumpCloud",
+    "miniorange": "miniOrange",
+    "entra": "Microsoft Entra ID",
+    "onelogin": "OneLogin",
+    "google": "Google Workspace",
+    "ping": "Ping Identity",
+    "rfc": "RFC 7643/7644 suite",
+}
+
+
+def idp_name(idp: str) -> str:
+    """The display name of an IdP tag."""
+    return IDP_NAMES.get(idp, idp)
+
+
+@dataclass(frozen=True)
+class Interop:
+    """The interoperability axis of a step for one IdP: how bad a failure is, and what breaks."""
+
+    severity: Severity
+    impact: str
 
 
 @dataclass(frozen=True)
@@ -67,6 +105,9 @@ class Step:
     impact: str | None = None
     description: str | None = None
     requires: tuple[str, ...] = ()
+    quirk: str | None = None
+    interop: Mapping[str, Interop] | None = None
+    requirement: str | None = None
 
     @property
     def label(self) -> str:
@@ -97,6 +138,17 @@ class Recording:
     def is_idp(self) -> bool:
         """True for IdP traffic (ignores ServiceProviderConfig); False for the RFC suite."""
         return self.idp != "rfc"
+
+    def interop_of(self, step: Step) -> Mapping[str, Interop]:
+        """Per IdP, what the step's failure means: its own ``interop``, else (IdP traffic) a
+        blocker for this recording's IdP at MUST (and for a quirk), degraded at SHOULD/MAY."""
+        if step.interop is not None:
+            return step.interop
+        if not self.is_idp:
+            return {}
+        severity: Severity = "blocker" if step.level == "MUST" or step.quirk else "degraded"
+        impact = step.impact or f"breaks {idp_name(self.idp)}: {self.title or self.name}"
+        return {self.idp: Interop(severity, impact)}
 
     @property
     def origin(self) -> str:

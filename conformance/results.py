@@ -21,6 +21,7 @@ __all__ = [
     "RunStarted",
     "StepFinished",
     "StepResult",
+    "worst",
 ]
 
 
@@ -56,6 +57,18 @@ class StepResult:
     mismatches: list[Mismatch] = field(default_factory=list)
     reason: str = ""
     duration: float = 0.0
+    rfc_outcome: Outcome | None = None
+    interop: dict[str, Outcome] = field(default_factory=dict)
+    unadvertised: str = ""  # why the target disclaims what this step needs (then only warned)
+
+    def __post_init__(self) -> None:
+        if self.rfc_outcome is None:
+            self.rfc_outcome = self.outcome
+
+    @property
+    def rfc(self) -> Outcome:
+        """The RFC axis: FAILED for a MUST not met, WARNED for a SHOULD/MAY, else as ``outcome``."""
+        return self.rfc_outcome if self.rfc_outcome is not None else self.outcome
 
     @property
     def first_mismatch(self) -> Mismatch | None:
@@ -80,6 +93,7 @@ class RecordingResult:
     duration: float = 0.0
     variables: dict[str, str] = field(default_factory=dict)
     cleanup: list[str] = field(default_factory=list)
+    unadvertised: str = ""  # why the target disclaims what this recording needs (warnings only)
 
     @property
     def failed_steps(self) -> list[StepResult]:
@@ -87,6 +101,20 @@ class RecordingResult:
         return [
             s for s in self.steps if s.outcome in (Outcome.FAILED, Outcome.WARNED, Outcome.ERROR)
         ]
+
+    @property
+    def rfc_outcome(self) -> Outcome:
+        """The RFC axis of the whole recording (the worst step)."""
+        return worst([s.rfc for s in self.steps], default=self.outcome)
+
+    @property
+    def interop(self) -> dict[str, Outcome]:
+        """The interoperability axis per IdP (the worst step for each)."""
+        seen: dict[str, list[Outcome]] = {}
+        for step in self.steps:
+            for idp, outcome in step.interop.items():
+                seen.setdefault(idp, []).append(outcome)
+        return {idp: worst(outcomes) for idp, outcomes in seen.items()}
 
 
 @dataclass
@@ -121,6 +149,18 @@ class RunResult:
         for result in self.results:
             groups.setdefault(result.recording.idp, []).append(result)
         return groups
+
+
+def worst(outcomes: list[Outcome], default: Outcome = Outcome.PASSED) -> Outcome:
+    """ERROR over FAILED over WARNED over PASSED; SKIPPED only when everything was skipped."""
+    if not outcomes:
+        return default
+    for bad in (Outcome.ERROR, Outcome.FAILED, Outcome.WARNED):
+        if bad in outcomes:
+            return bad
+    if all(o is Outcome.SKIPPED for o in outcomes):
+        return Outcome.SKIPPED
+    return Outcome.PASSED
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ It yields events (see :mod:`conformance.results`) and never prints: the command 
 plugin and the reporters consume them. A failing step never stops the run; steps that need a value
 an earlier step failed to capture are skipped with the reason.
 
-Capabilities: recordings of the RFC suite (``idp: "rfc"``) whose ``requires`` the target's
-``/ServiceProviderConfig`` disclaims are SKIPPED with the reason. IdP recordings run regardless,
-because real IdPs never read ServiceProviderConfig; a failure there is reported as usual.
-``ignore_capabilities=True`` runs the RFC suite regardless too.
+Capabilities: recordings (and steps) of the RFC suite (``idp: "rfc"``) whose ``requires`` the
+target's ``/ServiceProviderConfig`` (or ``/ResourceTypes``) disclaims still run, but their
+failures are only warnings, each marked ``unadvertised`` with the reason: nothing is skipped
+silently, and :mod:`conformance.capability_truth` compares the claims with what was observed.
+IdP recordings are graded fully regardless, because real IdPs never read ServiceProviderConfig.
+``ignore_capabilities=True`` grades the RFC suite fully too.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from conformance.capabilities import Capabilities, discover
 from conformance.errors import RecordingError, TransportError
@@ -35,6 +38,7 @@ from conformance.results import (
     RunStarted,
     StepFinished,
     StepResult,
+    worst,
 )
 from conformance.transport import Request, Response, Transport
 from conformance.variables import UndefinedVariable, fresh_unique, resolve_pointer, substitute
@@ -90,7 +94,7 @@ class Runner:
         started = time.perf_counter()
         yield RunStarted(run.target, total)
         capabilities = Capabilities()
-        if self.discover_capabilities and any(r.requires or _step_requires(r) for r in recordings):
+        if self.discover_capabilities and recordings:
             capabilities = discover(self.transport, self.default_headers())
         run.capabilities = dict(capabilities.features)
         run.capability_note = capabilities.note
@@ -135,11 +139,9 @@ class Runner:
         self, recording: Recording, result: RecordingResult, capabilities: Capabilities
     ) -> Iterator[Event]:
         started = time.perf_counter()
-        skip = self._skip_reason(recording.requires, recording, capabilities)
-        if skip is not None:
-            result.outcome = Outcome.SKIPPED
-            result.reason = skip
-            return
+        unadvertised = self._unadvertised(recording.requires, recording, capabilities)
+        if unadvertised is not None:
+            result.unadvertised = unadvertised
         variables: dict[str, Any] = {"unique": self._unique()}
         try:
             for name, template in recording.variables.items():
@@ -150,28 +152,41 @@ class Runner:
             return
         created: dict[str, None] = {}  # paths of resources this run created, in order
         failed_captures: dict[str, str] = {}
-        for step in recording.steps:
-            step_result = self._step(step, recording, variables, capabilities, failed_captures)
-            for name in step.capture:
-                # A step that did not run (or got no answer) captured nothing: later steps
-                # needing its values are skipped, naming the step that should have provided them.
-                if name not in variables:
-                    failed_captures.setdefault(name, step.label)
-            if step_result.response is not None and step_result.request is not None:
-                _track(step_result.request, step_result.response, created)
-            result.steps.append(step_result)
-            yield StepFinished(recording, step_result)
-        if created and recording.cleanup and self.cleanup:
-            result.cleanup = self._cleanup(list(created))
+        try:
+            for step in recording.steps:
+                step_result = self._step(
+                    step, recording, variables, capabilities, failed_captures, created
+                )
+                if unadvertised is not None and not step_result.unadvertised:
+                    _as_warning(step_result, unadvertised)
+                if not step_result.interop:  # skipped or not checkable: so for every IdP
+                    affected = recording.interop_of(step)
+                    step_result.interop = dict.fromkeys(affected, step_result.outcome)
+                for name in step.capture:
+                    # A step that did not run (or got no answer) captured nothing: later steps
+                    # needing its values are skipped, naming the step that should have given them.
+                    if name not in variables:
+                        failed_captures.setdefault(name, step.label)
+                result.steps.append(step_result)
+                yield StepFinished(recording, step_result)
+        finally:
+            # Even when a step blew up or the consumer stopped early: a second run must find the
+            # target as the first did.
+            if created and recording.cleanup and self.cleanup:
+                result.cleanup = self._cleanup(list(created))
         result.variables = {k: self.redactor.text(str(v)) for k, v in variables.items()}
         result.outcome = _overall([s.outcome for s in result.steps])
+        if result.unadvertised and result.outcome is not Outcome.SKIPPED:
+            result.reason = f"ran as warnings: {result.unadvertised}"
         if result.outcome is Outcome.SKIPPED and result.steps:
             result.reason = result.steps[0].reason
         result.duration = time.perf_counter() - started
 
-    def _skip_reason(
+    def _unadvertised(
         self, requires: Iterable[str], recording: Recording, capabilities: Capabilities
     ) -> str | None:
+        """Why the target disclaims what these ``requires`` need (the RFC suite then runs it as
+        warnings: a server may lack an optional feature), or None to grade it fully."""
         if self.ignore_capabilities or recording.is_idp:
             return None
         for requirement in requires:
@@ -187,10 +202,8 @@ class Runner:
         variables: dict[str, Any],
         capabilities: Capabilities,
         failed_captures: dict[str, str],
+        created: dict[str, None],
     ) -> StepResult:
-        skip = self._skip_reason(step.requires, recording, capabilities)
-        if skip is not None:
-            return StepResult(step, Outcome.SKIPPED, reason=skip)
         try:
             request = self._build_request(step, variables)
             expected_json = (
@@ -223,6 +236,7 @@ class Runner:
                 duration=time.perf_counter() - started,
             )
         duration = time.perf_counter() - started
+        _track(request, response, created)
         mismatches = list(_check(step, response, expected_headers, expected_json))
         for name, where in step.capture.items():
             try:
@@ -237,17 +251,28 @@ class Runner:
                         ABSENT,
                     )
                 )
-        outcome = Outcome.PASSED
+        rfc_outcome = Outcome.PASSED
+        interop = dict.fromkeys(recording.interop_of(step), Outcome.PASSED)
         if mismatches:
-            outcome = Outcome.FAILED if step.level == "MUST" else Outcome.WARNED
-        return StepResult(
+            rfc_outcome = Outcome.FAILED if step.level == "MUST" else Outcome.WARNED
+            interop = {
+                idp: Outcome.FAILED if effect.severity == "blocker" else Outcome.WARNED
+                for idp, effect in recording.interop_of(step).items()
+            }
+        checked = StepResult(
             step,
-            outcome,
+            worst([rfc_outcome, *interop.values()]),
             request=self._redact_request(request),
             response=self._redact_response(response),
             mismatches=[self._redact_mismatch(m) for m in mismatches],
             duration=duration,
+            rfc_outcome=rfc_outcome,
+            interop=interop,
         )
+        unadvertised = self._unadvertised(step.requires, recording, capabilities)
+        if unadvertised is not None:
+            _as_warning(checked, unadvertised)
+        return checked
 
     def _build_request(self, step: Step, variables: Mapping[str, Any]) -> Request:
         spec = step.request
@@ -317,8 +342,16 @@ class Runner:
         )
 
 
-def _step_requires(recording: Recording) -> bool:
-    return any(step.requires for step in recording.steps)
+def _as_warning(result: StepResult, why: str) -> None:
+    """Grade a step of a feature the target disclaims: a failure is only a warning."""
+    result.unadvertised = why
+    if result.outcome is Outcome.FAILED:
+        result.outcome = Outcome.WARNED
+    if result.rfc_outcome is Outcome.FAILED:
+        result.rfc_outcome = Outcome.WARNED
+    result.interop = {
+        idp: Outcome.WARNED if o is Outcome.FAILED else o for idp, o in result.interop.items()
+    }
 
 
 def _placeholder(error: RecordingError) -> Recording:
@@ -384,32 +417,84 @@ def _capture(response: Response, where: str) -> Any:
     return resolve_pointer(body, where)
 
 
+def _resource_path(location: str, endpoint: str) -> str | None:
+    """``/Users/abc`` from a Location (absolute or relative) below ``endpoint`` (``/Users``)."""
+    path = urlsplit(location).path.rstrip("/")
+    name = endpoint.strip("/")
+    marker = f"/{name}/"
+    at = path.rfind(marker)
+    if not name or at < 0:
+        return None
+    rest = path[at + len(marker) :]
+    return f"/{name}/{rest}" if rest and "/" not in rest else None
+
+
+def _created_by_post(path: str, response: Response) -> str | None:
+    """The resource a 2xx POST to a resource endpoint created: its Location, else its ``id``."""
+    location = response.header("Location")
+    if location:
+        found = _resource_path(location, path)
+        if found is not None:
+            return found
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    new_id = body.get("id") if isinstance(body, dict) else None
+    return f"{path}/{new_id}" if isinstance(new_id, str) and new_id else None
+
+
+def _bulk_effects(request: Request, response: Response) -> Iterator[tuple[str, str]]:
+    """``(method, resource path)`` of each Bulk operation that succeeded (POSTs by location)."""
+    try:
+        body = response.json()
+    except ValueError:
+        return
+    operations = body.get("Operations") if isinstance(body, dict) else None
+    sent = request.json()
+    sent_ops = sent.get("Operations") if isinstance(sent, dict) else None
+    for index, op in enumerate(operations if isinstance(operations, list) else []):
+        if not isinstance(op, dict) or not str(op.get("status", "")).startswith("2"):
+            continue
+        method = str(op.get("method", "")).upper()
+        asked: Any = None
+        if isinstance(sent_ops, list) and index < len(sent_ops):
+            asked = sent_ops[index]
+        target = str(asked.get("path", "")) if isinstance(asked, dict) else ""
+        location = op.get("location")
+        if method == "POST" and isinstance(location, str):
+            endpoint = (
+                target if target.count("/") == 1 else "/" + location.rstrip("/").split("/")[-2]
+            )
+            found = _resource_path(location, endpoint)
+            if found is not None:
+                yield method, found
+        elif method == "DELETE" and target.count("/") == 2:
+            yield method, target.rstrip("/")
+
+
 def _track(request: Request, response: Response, created: dict[str, None]) -> None:
-    """Remember resources a POST created; forget those a DELETE removed."""
-    path = request.path.rstrip("/")
-    if request.method == "POST" and 200 <= response.status < 300:
-        if path.endswith(("/.search", "/Bulk")) or path.count("/") != 1:
+    """Remember resources a POST (or a Bulk POST) created; forget those a DELETE removed."""
+    path = request.path.split("?")[0].rstrip("/")
+    ok = 200 <= response.status < 300
+    if request.method == "POST" and ok and path.endswith("/Bulk"):
+        for method, resource in _bulk_effects(request, response):
+            if method == "POST":
+                created[resource] = None
+            else:
+                created.pop(resource, None)
+    elif request.method == "POST" and ok:
+        if path.endswith("/.search") or path.count("/") != 1:
             return
-        try:
-            body = response.json()
-        except ValueError:
-            return
-        new_id = body.get("id") if isinstance(body, dict) else None
-        if isinstance(new_id, str) and new_id:
-            created[f"{path}/{new_id}"] = None
-    elif request.method == "DELETE" and (200 <= response.status < 300 or response.status == 404):
+        new = _created_by_post(path, response)
+        if new is not None:
+            created[new] = None
+    elif request.method == "DELETE" and (ok or response.status == 404):
         created.pop(path, None)
 
 
 def _overall(outcomes: list[Outcome]) -> Outcome:
-    if not outcomes:
-        return Outcome.PASSED
-    for worst in (Outcome.ERROR, Outcome.FAILED, Outcome.WARNED):
-        if worst in outcomes:
-            return worst
-    if all(o is Outcome.SKIPPED for o in outcomes):
-        return Outcome.SKIPPED
-    return Outcome.PASSED
+    return worst(outcomes)
 
 
 def run(

@@ -23,15 +23,19 @@ def _serve(args: argparse.Namespace) -> int:
     import attrs
 
     from scimcore.service import BearerTokens
-    from scimcore.service._serve import new_token, open_store, run_server
+    from scimcore.service._serve import new_token, open_store, run_server, serve_socket
     from scimcore.service._service import ScimService
     from scimcore.service._settings import DEFAULT_DB, ServeSettings, load_settings
+    from scimcore.service._workers import bind, parse_workers, run_workers, worker_rate_limit
 
     try:
+        workers = parse_workers(args.workers)
         settings = load_settings(args.config) if args.config else ServeSettings()
         host = args.host or settings.host
         port = args.port if args.port is not None else settings.port
         db = args.db or settings.db or DEFAULT_DB
+        if workers > 1 and db in ("memory:", ":memory:", "memory"):
+            raise ConfigurationError("--workers above 1 needs a database the workers share")
         config = settings.config
         if not args.config or args.base_url:
             base_url = args.base_url or f"http://{host}:{port}/scim/v2"
@@ -41,27 +45,48 @@ def _serve(args: argparse.Namespace) -> int:
             config = attrs.evolve(config, authenticator=auth)
         generated = None
         if config.authenticator is None and not args.no_auth:
-            generated = new_token()
+            generated = new_token()  # before any fork: every worker accepts the same token
             config = attrs.evolve(
                 config, authenticator=BearerTokens.from_tokens({"generated": generated})
             )
-        store = open_store(db, config)
-        config, audit_log = attach_audit_log(config, db)
+        config = attrs.evolve(config, rate_limit=worker_rate_limit(config.rate_limit, workers))
+
+        def open_service() -> tuple[ScimService, Callable[[], None]]:
+            store = open_store(db, config)
+            served, audit_log = attach_audit_log(config, db)
+
+            def close() -> None:
+                store.close()
+                if audit_log is not None:
+                    audit_log.close()
+
+            return ScimService(store, served), close
+
+        service, close = open_service()
+        sock = None
+        if workers > 1:  # the parent only checks the store (and creates its tables) and listens
+            close()
+            sock = bind(host, port)
     except ConfigurationError as exc:
         print(f"scimcore serve: {exc.detail}", file=sys.stderr)
         return 2
-    service = ScimService(store, config)
-    print(f"scimcore: serving SCIM 2.0 at {config.base_url} (store: {db})", file=sys.stderr)
+    shown = f"{workers} workers, " if workers > 1 else ""
+    print(f"scimcore: serving SCIM 2.0 at {config.base_url} ({shown}store: {db})", file=sys.stderr)
     if generated is not None:
         print(f"scimcore: no token configured; use this one: {generated}", file=sys.stderr)
+    if sock is not None:
+        return run_workers(
+            open_service,
+            sock,
+            workers=workers,
+            serve=lambda svc, s: serve_socket(svc, s, server=args.server),
+        )
     try:
         run_server(service, host, port, server=args.server)
     except KeyboardInterrupt:
         pass
     finally:
-        store.close()
-        if audit_log is not None:
-            audit_log.close()
+        close()
     return 0
 
 
@@ -91,6 +116,13 @@ def _add_serve(sub: _Subparsers) -> None:
         choices=("auto", "uvicorn", "wsgiref"),
         default="auto",
         help="HTTP server: uvicorn when installed (auto), or the standard library's",
+    )
+    p.add_argument(
+        "--workers",
+        default="1",
+        metavar="N",
+        help="processes serving the one database (default 1; 'auto' = one per CPU); they share "
+        "the port, tokens and data, each keeps 1/N of a rate limit",
     )
     p.add_argument(
         "--no-auth", action="store_true", help="serve without authentication (local testing only)"

@@ -79,17 +79,63 @@ def test_run_url_over_http(live_url: str, capsys: pytest.CaptureFixture[str]) ->
     assert code == 0, capsys.readouterr().out
 
 
-def test_wrong_token_fails(live_url: str, capsys: pytest.CaptureFixture[str]) -> None:
-    code = main(["run", "--url", live_url, "--token", "nope", "--recordings", str(DATA), "-q"])
-    assert code == 1
-    assert "got 401" in capsys.readouterr().out
-
-
-def test_unreachable_target_is_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
-    args = ["run", "--url", "http://127.0.0.1:9/scim/v2", "--token", "t", "--timeout", "2"]
-    code = main([*args, "--recordings", str(DATA / "patch-atomic.json")])
+def test_wrong_token_is_one_line_and_exit_2(
+    live_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(["run", "--url", live_url, "--token", "nope", "--recordings", str(DATA)])
+    captured = capsys.readouterr()
     assert code == 2
-    assert "no answer" in capsys.readouterr().out
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert "token was refused" in captured.err and "401" in captured.err
+    assert "nope" not in captured.err
+
+
+def test_missing_token_is_one_line_and_exit_2(
+    live_url: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SCIM_CONFORMANCE_TOKEN", raising=False)
+    assert main(["run", "--url", live_url, "--recordings", str(DATA)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.count("\n") == 1
+    assert "wants a token" in captured.err
+
+
+def test_unreachable_target_is_one_line_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["run", "--url", "http://127.0.0.1:9/scim/v2", "--token", "t", "--timeout", "2"]
+    code = main([*args, "--recordings", str(DATA)])
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert captured.err.count("\n") == 1
+    assert "cannot reach http://127.0.0.1:9/scim/v2" in captured.err
+
+
+def test_not_a_scim_base_url_is_exit_2(live_url: str, capsys: pytest.CaptureFixture[str]) -> None:
+    wrong = live_url.removesuffix("/scim/v2") + "/nothing/here"
+    assert main(["run", "--url", wrong, "--token", TOKEN, "--recordings", str(DATA)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "no SCIM service at" in captured.err
+
+
+def test_fuzz_wrong_token_is_one_line_and_no_recording(
+    live_url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["fuzz", "--url", live_url, "--token", "nope", "--examples", "3", "--seed", "1"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "DIVERGENCE" not in captured.out + captured.err
+    assert captured.err.count("\n") == 1 and "token was refused" in captured.err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_fuzz_unreachable_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["fuzz", "--url", "http://127.0.0.1:9/scim/v2", "--token", "t", "--examples", "3"]
+    assert main([*args, "--out", str(tmp_path)]) == 2
+    captured = capsys.readouterr()
+    assert "DIVERGENCE" not in captured.out and "cannot reach" in captured.err
+    assert captured.err.count("\n") == 1
+    assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(

@@ -107,13 +107,14 @@ def test_entra_member_removal_read_as_remove_all(recordings: list[Any]) -> None:
     }
 
 
-def test_rfc_recordings_skip_what_the_target_disclaims(recordings: list[Any]) -> None:
+def test_rfc_recordings_run_what_the_target_disclaims_as_warnings(recordings: list[Any]) -> None:
     server = TargetServer(Breakage(no_patch_in_config=True))
     result = Runner(AppTransport(server), token=TOKEN).run(recordings)
     outcomes = {r.recording.name: r for r in result.results}
-    skipped = outcomes["rfc/patch-replace"]
-    assert skipped.outcome is Outcome.SKIPPED
-    assert "patch.supported is false" in skipped.reason
+    disclaimed = outcomes["rfc/patch-replace"]
+    assert disclaimed.outcome is not Outcome.SKIPPED  # never skipped silently
+    assert "patch.supported is false" in disclaimed.unadvertised
+    assert "ran as warnings" in disclaimed.reason
     # IdP traffic runs whatever ServiceProviderConfig says: IdPs never read it.
     assert outcomes["testidp/user-lifecycle"].outcome is Outcome.PASSED
     forced = Runner(AppTransport(server), token=TOKEN, ignore_capabilities=True).run(recordings)

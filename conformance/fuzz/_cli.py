@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 import time
 from typing import Any
@@ -26,7 +27,9 @@ def add_fuzz_parser(subparsers: Any) -> None:
     target = parser.add_mutually_exclusive_group(required=True)
     target.add_argument("--url", help="SCIM base URL, e.g. https://app.example/scim/v2")
     target.add_argument("--app", help="MODULE:ATTR of an ASGI/WSGI app or a ScimService")
-    parser.add_argument("--token", help="bearer token for the endpoint")
+    parser.add_argument(
+        "--token", help="bearer token for the endpoint (or set SCIM_CONFORMANCE_TOKEN)"
+    )
     parser.add_argument("--examples", type=int, default=100, help="sequences to try (100)")
     parser.add_argument("--steps", type=int, default=25, help="rules per sequence at most (25)")
     parser.add_argument("--seed", type=int, default=None, help="seed, for a repeatable run")
@@ -62,6 +65,20 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError, ValueError) as exc:
         print(f"scim-conformance fuzz: {exc}", file=sys.stderr)
         return 2
+    from conformance.errors import ConformanceError
+    from conformance.preflight import preflight
+    from conformance.transport import transport_for
+
+    token = args.token or os.environ.get("SCIM_CONFORMANCE_TOKEN") or None
+    try:
+        target = transport_for(target)
+        headers = {"Accept": "application/scim+json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        preflight(target, headers, token=token)
+    except (ConformanceError, TypeError) as exc:
+        print(f"scim-conformance fuzz: {exc}", file=sys.stderr)
+        return 2
     try:
         from conformance.fuzz._run import fuzz
     except ImportError as exc:  # hypothesis is in the test extra
@@ -85,7 +102,7 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     try:
         result = fuzz(
             target,
-            token=args.token,
+            token=token,
             examples=args.examples,
             steps=args.steps,
             seed=args.seed,

@@ -4,36 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Mapping
 from typing import Any
 
-from conformance.recording import Recording, Step
+from conformance.capability_truth import capability_truth, unadvertised_recordings
+from conformance.recording import IDP_NAMES, idp_name
 from conformance.redact import Redactor
 from conformance.results import Outcome, RecordingResult, RunResult, StepResult
+from conformance.rootcauses import root_causes
 from conformance.transport import Request, Response
+from conformance.verdicts import Finding, idp_verdicts, rfc_verdict
 
-__all__ = ["IDP_NAMES", "body_text", "fix_list", "idp_name", "run_to_dict"]
+__all__ = [
+    "IDP_NAMES",
+    "body_text",
+    "capability_advice",
+    "failure_count",
+    "fix_list",
+    "idp_name",
+    "run_to_dict",
+    "verdicts_to_dict",
+]
 
 REPORT_FORMAT = "scim-conformance-report/1"
 
-IDP_NAMES = {
-    "okta": "Okta",
-    "jumpcloud": "JumpCloud",
-    "miniorange": "miniOrange",
-    "entra": "Microsoft Entra ID",
-    "onelogin": "OneLogin",
-    "google": "Google Workspace",
-    "ping": "Ping Identity",
-    "rfc": "RFC 7643/7644 suite",
-}
-_LEVEL_WEIGHT = {"MUST": 3, "SHOULD": 2, "MAY": 1}
 _BODY_LIMIT = 4000
-
-
-def idp_name(idp: str) -> str:
-    """The display name of an IdP tag."""
-    return IDP_NAMES.get(idp, idp)
 
 
 def body_text(body: bytes | None, redactor: Redactor, limit: int = _BODY_LIMIT) -> str:
@@ -77,7 +72,11 @@ def _step(result: StepResult, redactor: Redactor) -> dict[str, Any]:
         "name": step.name,
         "level": step.level,
         "rfc": step.rfc,
+        "requirement": step.requirement,
+        "quirk": step.quirk,
         "impact": step.impact,
+        "rfc_outcome": result.rfc.value,
+        "interop": {idp: outcome.value for idp, outcome in result.interop.items()},
         "description": step.description,
         "outcome": result.outcome.value,
         "reason": redactor.text(result.reason),
@@ -101,6 +100,8 @@ def _recording(result: RecordingResult, redactor: Redactor) -> dict[str, Any]:
         "source": rec.source,
         "file": str(rec.path) if rec.path else None,
         "outcome": result.outcome.value,
+        "rfc_outcome": result.rfc_outcome.value,
+        "interop": {idp: outcome.value for idp, outcome in result.interop.items()},
         "reason": redactor.text(result.reason),
         "duration": round(result.duration, 6),
         "cleanup": [redactor.text(c) for c in result.cleanup],
@@ -118,79 +119,125 @@ def _counts(results: list[RecordingResult]) -> dict[str, int]:
 def run_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, Any]:
     """The whole run as JSON-ready data (the ``--json`` report)."""
     redactor = redactor or Redactor()
+    fixes = fix_list(run)
     return {
         "format": REPORT_FORMAT,
         "target": redactor.text(run.target),
+        "verdicts": verdicts_to_dict(run, redactor),
         "duration": round(run.duration, 6),
         "exit_code": run.exit_code,
         "counts": _counts(run.results),
         "capabilities": dict(run.capabilities),
         "capability_note": run.capability_note,
+        "capability_truth": [
+            {
+                "feature": m.feature,
+                "claimed": m.claimed,
+                "message": m.message,
+                "worked": m.worked,
+                "refused": m.refused,
+            }
+            for m in capability_truth(run)
+        ],
+        "unadvertised": unadvertised_recordings(run),
+        "capability_advice": capability_advice(run),
         "idps": {
             idp: {"name": idp_name(idp), **_counts(results)}
             for idp, results in run.by_idp().items()
         },
-        "fixes": fix_list(run),
+        "root_causes": len(fixes),
+        "failures": failure_count(run),
+        "fixes": fixes,
         "recordings": [_recording(r, redactor) for r in run.results],
     }
 
 
-def _template(path: str) -> str:
-    return re.sub(r"\$\{[^}]*\}", "{id}", path)
+def _finding(finding: Finding, redactor: Redactor) -> dict[str, Any]:
+    return {
+        "meaning": finding.meaning,
+        "recording": finding.recording,
+        "step": finding.step,
+        "summary": redactor.text(finding.summary),
+        "rfc": finding.rfc,
+        "quirk": finding.quirk,
+    }
 
 
-def _impact(recording: Recording, step: Step) -> str:
-    if step.impact:
-        return step.impact
-    if recording.is_idp:
-        title = recording.title or recording.name
-        return f"breaks {idp_name(recording.idp)}: {title}"
-    section = f" ({step.rfc})" if step.rfc else ""
-    return f"violates a {step.level} of the RFCs{section}"
+def verdicts_to_dict(run: RunResult, redactor: Redactor | None = None) -> dict[str, Any]:
+    """The two axes: "will IdP X work?" per IdP, then RFC conformance per level."""
+    redactor = redactor or Redactor()
+    rfc = rfc_verdict(run)
+    return {
+        "idps": {
+            idp: {
+                "name": verdict.name,
+                "works": verdict.headline,
+                "outcome": verdict.outcome.value,
+                "checks": verdict.checks,
+                "impacts": verdict.impacts,
+                "blockers": [_finding(f, redactor) for f in verdict.blockers],
+                "degraded": [_finding(f, redactor) for f in verdict.degraded],
+            }
+            for idp, verdict in idp_verdicts(run).items()
+        },
+        "rfc": {
+            "outcome": rfc.outcome.value,
+            "levels": {
+                level: {
+                    "checked": rfc.checked[level],
+                    "not_met": len(rfc.not_met[level]),
+                    "sections": rfc.sections(level),
+                    "findings": [_finding(f, redactor) for f in rfc.not_met[level]],
+                }
+                for level in ("MUST", "SHOULD", "MAY")
+            },
+            "errors": rfc.errors,
+        },
+    }
 
 
 def fix_list(run: RunResult) -> list[dict[str, Any]]:
-    """Failed checks grouped by problem and ranked by impact.
+    """The run's root causes, ranked (see :mod:`conformance.rootcauses`), as JSON-ready data.
 
-    A problem is the request (method and path template) plus where the answer went wrong. Its
-    weight adds, per affected recording, the step's level (MUST 3, SHOULD 2, MAY 1), doubled for
-    IdP traffic: what breaks a real IdP's provisioning comes first.
+    Each has the ``problem`` (request template and what went wrong), its ``weight``, the
+    ``failures`` it explains (follow-ons included) and those ``follow_ons``, the IdPs and impacts.
     """
-    groups: dict[tuple[str, str, str], dict[str, Any]] = {}
-    for result in run.results:
-        rec = result.recording
-        for step_result in result.steps:
-            if step_result.outcome not in (Outcome.FAILED, Outcome.WARNED):
-                continue
-            step = step_result.step
-            first = step_result.first_mismatch
-            where = re.sub(r"\[\d+\]", "[]", first.path) if first else ""
-            key = (step.request.method, _template(step.request.path), where)
-            group = groups.setdefault(
-                key,
-                {
-                    "problem": f"{key[0]} {key[1]} → {step_result.summary}",
-                    "weight": 0,
-                    "idps": [],
-                    "impacts": [],
-                    "checks": [],
-                    "_recordings": set(),
-                },
-            )
-            if rec.name not in group["_recordings"]:
-                group["_recordings"].add(rec.name)
-                group["weight"] += _LEVEL_WEIGHT[step.level] * (2 if rec.is_idp else 1)
-            name = idp_name(rec.idp)
-            if name not in group["idps"]:
-                group["idps"].append(name)
-            impact = _impact(rec, step)
-            if impact not in group["impacts"]:
-                group["impacts"].append(impact)
-            group["checks"].append(f"{rec.name} {step.label}")
-    ranked = sorted(groups.values(), key=lambda g: (-g["weight"], -len(g["checks"])))
-    for group in ranked:
-        del group["_recordings"]
-    return ranked
+    return [
+        {
+            "problem": cause.problem,
+            "weight": cause.weight,
+            "failures": cause.count,
+            "follow_ons": len(cause.follow_ons),
+            "idps": list(cause.idps),
+            "impacts": list(cause.impacts),
+            "checks": cause.checks,
+        }
+        for cause in root_causes(run)
+    ]
+
+
+def capability_advice(run: RunResult) -> str:
+    """What to do about disclaimed features (``--ignore-capabilities``), or "" when nothing."""
+    ran = unadvertised_recordings(run)
+    mismatches = capability_truth(run)
+    if not ran and not mismatches:
+        return ""
+    disclaimed = sorted(f for f, claimed in run.capabilities.items() if not claimed)
+    text = ""
+    if ran:
+        text = (
+            f"{len(ran)} check(s) ran as warnings because ServiceProviderConfig disclaims "
+            f"{', '.join(disclaimed) or 'what they need'}; "
+        )
+    return text + (
+        "run with --ignore-capabilities (pytest: --scim-ignore-capabilities) to grade them as "
+        "the RFCs do"
+    )
+
+
+def failure_count(run: RunResult) -> int:
+    """Failed and warned checks of the run (what the root causes explain)."""
+    return sum(s.outcome in (Outcome.FAILED, Outcome.WARNED) for r in run.results for s in r.steps)
 
 
 def format_headers(headers: Mapping[str, str]) -> list[str]:

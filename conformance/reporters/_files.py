@@ -9,6 +9,7 @@ from pathlib import Path
 from conformance.redact import Redactor
 from conformance.reporters._data import body_text, idp_name, run_to_dict
 from conformance.results import Outcome, RecordingResult, RunResult
+from conformance.verdicts import idp_verdicts, rfc_verdict
 
 __all__ = ["junit_xml", "write_json", "write_junit"]
 
@@ -40,8 +41,50 @@ def _details(result: RecordingResult, redactor: Redactor) -> str:
     return redactor.text("\n".join(lines))
 
 
+def _verdict_suites(run: RunResult, root: ET.Element) -> None:
+    """Two suites first: "will IdP X work?" (a case per IdP) and RFC conformance (per level)."""
+    idps = idp_verdicts(run)
+    suite = ET.SubElement(root, "testsuite", name="Will it work with your IdP?")
+    for verdict in idps.values():
+        case = ET.SubElement(suite, "testcase", classname="scim.interop", name=verdict.name)
+        message = f"{verdict.headline}: {'; '.join(verdict.impacts)}".rstrip(": ")
+        details = "\n".join(
+            f"{f.meaning}: {f.recording} {f.step}: {f.summary}"
+            for f in [*verdict.blockers, *verdict.degraded]
+        )
+        if verdict.outcome is Outcome.FAILED:
+            ET.SubElement(case, "failure", message=message, type="ScimInterop").text = details
+        elif verdict.outcome is Outcome.ERROR:
+            ET.SubElement(case, "error", message=message, type="ScimInterop").text = details
+        elif verdict.outcome is Outcome.SKIPPED:
+            ET.SubElement(case, "skipped", message="not tested")
+        elif details:
+            ET.SubElement(case, "system-out").text = f"{message}\n{details}"
+    rfc = rfc_verdict(run)
+    suite = ET.SubElement(root, "testsuite", name="RFC conformance")
+    for level in ("MUST", "SHOULD", "MAY"):
+        case = ET.SubElement(suite, "testcase", classname="scim.rfc", name=level)
+        missed = rfc.not_met[level]
+        if not missed:
+            continue
+        message = f"{len(missed)} of {rfc.checked[level]} not met: {', '.join(rfc.sections(level))}"
+        details = "\n".join(f"{f.rfc}: {f.recording} {f.step}: {f.summary}" for f in missed)
+        if level == "MUST":
+            ET.SubElement(case, "failure", message=message, type="ScimRfc").text = details
+        else:
+            ET.SubElement(case, "system-out").text = f"{message}\n{details}"
+    for suite in root:
+        cases = list(suite.iter("testcase"))
+        suite.set("tests", str(len(cases)))
+        for kind, attr in (("failure", "failures"), ("error", "errors"), ("skipped", "skipped")):
+            suite.set(attr, str(sum(c.find(kind) is not None for c in cases)))
+
+
 def junit_xml(run: RunResult, *, redactor: Redactor | None = None) -> str:
-    """The run as JUnit XML: a testsuite per IdP, a testcase per recording."""
+    """The run as JUnit XML: the two verdicts, then a testsuite per IdP, a testcase per recording.
+
+    The root's counts are those of the recordings (the verdict suites count their own).
+    """
     redactor = redactor or Redactor()
     counts = run.counts
     root = ET.Element(
@@ -53,6 +96,7 @@ def junit_xml(run: RunResult, *, redactor: Redactor | None = None) -> str:
         skipped=str(counts[Outcome.SKIPPED]),
         time=f"{run.duration:.3f}",
     )
+    _verdict_suites(run, root)
     for idp, results in run.by_idp().items():
         suite_counts = {o: sum(r.outcome is o for r in results) for o in Outcome}
         suite = ET.SubElement(

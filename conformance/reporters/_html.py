@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance.redact import Redactor
-from conformance.reporters._data import run_to_dict
+from conformance.reporters._data import idp_name, run_to_dict
 from conformance.results import RunResult
 
 __all__ = ["html_report", "write_html"]
@@ -64,6 +64,9 @@ def _exchange(step: dict[str, Any]) -> str:
 
 def _step(step: dict[str, Any]) -> str:
     meta = " · ".join(escape(x) for x in (step["level"], step["rfc"] or "") if x)
+    axes = [f"RFC {step['rfc_outcome']}"]
+    axes += [f"{idp_name(idp)} {outcome}" for idp, outcome in step["interop"].items()]
+    meta += " · " + escape("; ".join(axes))
     first = step["mismatches"][0]["message"] if step["mismatches"] else step["reason"]
     head = (
         f"{_badge(step['outcome'])} #{step['index']} {escape(step['name'])} "
@@ -74,6 +77,8 @@ def _step(step: dict[str, Any]) -> str:
     body = []
     if step["description"]:
         body.append(f"<p>{escape(step['description'])}</p>")
+    if step["quirk"]:
+        body.append(f"<p><b>IdP quirk:</b> {escape(step['quirk'])}</p>")
     if step["impact"]:
         body.append(f"<p><b>Impact:</b> {escape(step['impact'])}</p>")
     for m in step["mismatches"]:
@@ -103,6 +108,30 @@ def _recording(rec: dict[str, Any]) -> str:
     return f"<details{is_open}><summary>{head}</summary>{''.join(body)}</details>"
 
 
+def _verdicts(verdicts: dict[str, Any]) -> list[str]:
+    out = []
+    if verdicts["idps"]:
+        out.append("<h2>Will it work with your IdP?</h2><table>")
+        out.append("<tr><th>IdP</th><th>Works?</th><th>What breaks</th></tr>")
+        for row in verdicts["idps"].values():
+            impacts = "<br>".join(escape(i) for i in row["impacts"])
+            out.append(
+                f"<tr><td>{escape(row['name'])}</td><td>{_badge(row['outcome'])} "
+                f"{escape(row['works'])}</td><td>{impacts}</td></tr>"
+            )
+        out.append("</table>")
+    out.append("<h2>RFC conformance</h2><table>")
+    out.append("<tr><th>Level</th><th>Met</th><th>Not met in</th></tr>")
+    for level, row in verdicts["rfc"]["levels"].items():
+        met = row["checked"] - row["not_met"]
+        out.append(
+            f"<tr><td>{escape(level)}</td><td>{met}/{row['checked']}</td>"
+            f"<td>{escape(', '.join(row['sections']))}</td></tr>"
+        )
+    out.append("</table>")
+    return out
+
+
 def html_report(
     run: RunResult, *, redactor: Redactor | None = None, generated: _dt.datetime | None = None
 ) -> str:
@@ -123,6 +152,13 @@ def html_report(
     ]
     if data["capability_note"]:
         out.append(f"<p class='muted'>{escape(data['capability_note'])}</p>")
+    out.extend(_verdicts(data["verdicts"]))
+    if data["capability_truth"] or data["capability_advice"]:
+        out.append("<h2>ServiceProviderConfig vs behaviour</h2><ul>")
+        out.extend(f"<li>{escape(m['message'])}</li>" for m in data["capability_truth"])
+        if data["capability_advice"]:
+            out.append(f"<li><b>Hint:</b> {escape(data['capability_advice'])}</li>")
+        out.append("</ul>")
     out.append("<h2>Summary per identity provider</h2><table><tr><th>IdP</th>")
     columns = ["passed", "warned", "failed", "error", "skipped"]
     out.append("".join(f"<th>{c}</th>" for c in columns) + "</tr>")
@@ -131,12 +167,18 @@ def html_report(
         out.append("".join(f"<td>{row[c] or ''}</td>" for c in columns) + "</tr>")
     out.append("</table>")
     if data["fixes"]:
-        out.append("<h2>What to fix first</h2><ol class='fixes'>")
+        failures = data["failures"]
+        out.append(
+            f"<h2>What to fix first: {len(data['fixes'])} root cause"
+            f"{'' if len(data['fixes']) == 1 else 's'}, {failures} failure"
+            f"{'' if failures == 1 else 's'}</h2><ol class='fixes'>"
+        )
         for fix in data["fixes"]:
             checks = ", ".join(fix["checks"][:6])
             more = f" and {len(fix['checks']) - 6} more" if len(fix["checks"]) > 6 else ""
             out.append(
-                f"<li><span class='mm'>{escape(fix['problem'])}</span><br>"
+                f"<li><span class='mm'>{escape(fix['problem'])}</span> "
+                f"<span class='muted'>({fix['failures']} failed checks)</span><br>"
                 f"<b>{escape('; '.join(fix['impacts']))}</b><br>"
                 f"<span class='muted'>{escape(', '.join(fix['idps']))} · "
                 f"{escape(checks)}{escape(more)}</span></li>"

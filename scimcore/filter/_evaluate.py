@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from scimcore.errors import InvalidFilter
+from scimcore.filter import _fast
 from scimcore.filter._ast import (
     ORDERING_OPS,
     SUBSTRING_OPS,
@@ -39,7 +40,7 @@ from scimcore.filter._ast import (
     Present,
     ValuePath,
 )
-from scimcore.schema import Attribute, ResourceType, SchemaRegistry
+from scimcore.schema import COMMON_ATTRIBUTES, Attribute, ResourceType, SchemaRegistry
 
 Predicate = Callable[[Mapping[str, Any]], bool]
 _Test = Callable[[Any], bool]
@@ -327,6 +328,18 @@ class ResourceScope:
     def __init__(self, registry: SchemaRegistry, resource_type: ResourceType) -> None:
         self.registry = registry
         self.resource_type = resource_type
+        self._canon: frozenset[str] | None = None
+
+    @property
+    def canon(self) -> frozenset[str]:
+        """The canonical spellings of a resource's top-level keys (attributes, URNs, schemas)."""
+        if self._canon is None:
+            schemas = self.registry.schemas_of(self.resource_type)
+            names = {"schemas", *(a.name for a in COMMON_ATTRIBUTES)}
+            names.update(a.name for a in schemas[0].attributes)
+            names.update(s.id for s in schemas[1:])
+            self._canon = frozenset(names)
+        return self._canon
 
     def resolve(self, path: AttrPath) -> _Target:
         ref = self.registry.resolve(path.text, self.resource_type)
@@ -348,6 +361,7 @@ class ElementScope:
 
     def __init__(self, attribute: Attribute) -> None:
         self.attribute = attribute
+        self.canon = frozenset(a.name for a in attribute.sub_attributes)
 
     def resolve(self, path: AttrPath) -> _Target:
         where = path.pos if path.pos >= 0 else None
@@ -506,19 +520,89 @@ def _one_of(path: AttrPath, values: list[str], scope: Scope) -> Predicate | None
         target = _complex_value(target, path)
     if target.attr.type not in ("string", "reference"):
         return None
-    if target.attr.case_exact:
+    return _apply(target, _in_set(target.attr, values))
+
+
+def _in_set(attr: Attribute, values: list[str]) -> _Test:
+    if attr.case_exact:
         exact = frozenset(values)
-        return _apply(target, lambda v: type(v) is str and v in exact)
+        return lambda v: type(v) is str and v in exact
     lowered = frozenset(v.lower() for v in values)
-    return _apply(target, lambda v: type(v) is str and v.lower() in lowered)
+    return lambda v: type(v) is str and v.lower() in lowered
 
 
-def _or(node: Or, scope: Scope) -> Predicate:
+# -- the fast path: simple terms read straight from the object (see _fast) ------------------------
+
+
+def _simple(target: _Target) -> bool:
+    return not target.multi and len(target.keys) == 1
+
+
+def _simple_term(node: Node, scope: Scope) -> _fast.Term | None:
+    """``node`` as a fast-path term: a comparison on a single-valued attribute read by one key.
+
+    None when it is not one (the general path compiles it, raising the same errors).
+    """
+    if not isinstance(node, Compare | Present):
+        return None
+    target = scope.resolve(node.path)
+    if not _simple(target):
+        return None
+    key = target.keys[0]
+    if isinstance(node, Present) or (node.value is None and node.op == "ne"):
+        return _fast.Term(key, scope.canon, is_present)
+    if node.value is None:
+        return _fast.Term(key, scope.canon, lambda v: not is_present(v))
+    if target.attr.is_complex:
+        return None
+    if node.op == "ne":
+        equal = value_test(target.attr, "eq", node.value, node.path)
+        return _fast.Term(key, scope.canon, lambda v: not equal(v))
+    return _fast.Term(key, scope.canon, value_test(target.attr, node.op, node.value, node.path))
+
+
+def _one_of_term(path: AttrPath, values: list[str], scope: Scope) -> _fast.Term | None:
+    """The fast-path form of :func:`_one_of` (None unless the attribute is a simple string)."""
+    target = scope.resolve(path)
+    if not _simple(target) or target.attr.type not in ("string", "reference"):
+        return None
+    return _fast.Term(target.keys[0], scope.canon, _in_set(target.attr, values))
+
+
+def _and(node: And, scope: Scope, fast: bool) -> Predicate:
+    terms: list[_fast.Term] = []
+    parts: list[Predicate] = []
+    for t in node.terms:
+        simple = _simple_term(t, scope) if fast else None
+        if simple is not None:
+            terms.append(simple)
+        else:
+            parts.append(compile_node(t, scope, fast=fast))
+    if terms:
+        parts.insert(0, _fast.single(terms[0]) if len(terms) == 1 else _fast.conjunction(terms))
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) == 2:
+        a, b = parts
+        return lambda r: a(r) and b(r)
+    every = tuple(parts)
+
+    def all_of(r: Mapping[str, Any]) -> bool:
+        for p in every:  # noqa: SIM110 - a plain loop is faster than all(genexpr)
+            if not p(r):
+                return False
+        return True
+
+    return all_of
+
+
+def _or(node: Or, scope: Scope, fast: bool) -> Predicate:
     groups: dict[str, list[Compare]] = {}
     for term in node.terms:
         if _is_string_eq(term):
             assert isinstance(term, Compare)
             groups.setdefault(term.path.text.lower(), []).append(term)
+    terms: list[_fast.Term] = []
     parts: list[Predicate] = []
     merged: set[str] = set()
     for term in node.terms:
@@ -526,13 +610,25 @@ def _or(node: Or, scope: Scope) -> Predicate:
         if key is not None and len(groups[key]) > 1:
             if key in merged:
                 continue
-            terms = groups[key]
-            one = _one_of(terms[0].path, [t.value for t in terms], scope)  # type: ignore[misc]
+            same = groups[key]
+            values: list[str] = [t.value for t in same]  # type: ignore[misc]
+            simple = _one_of_term(same[0].path, values, scope) if fast else None
+            if simple is not None:
+                merged.add(key)
+                terms.append(simple)
+                continue
+            one = _one_of(same[0].path, values, scope)
             if one is not None:
                 merged.add(key)
                 parts.append(one)
                 continue
-        parts.append(compile_node(term, scope))
+        simple = _simple_term(term, scope) if fast else None
+        if simple is not None:
+            terms.append(simple)
+        else:
+            parts.append(compile_node(term, scope, fast=fast))
+    if terms:
+        parts.insert(0, _fast.single(terms[0]) if len(terms) == 1 else _fast.disjunction(terms))
     if len(parts) == 1:
         return parts[0]
     if len(parts) == 2:
@@ -549,7 +645,7 @@ def _or(node: Or, scope: Scope) -> Predicate:
     return any_of
 
 
-def _value_path(node: ValuePath, scope: Scope) -> Predicate:
+def _value_path(node: ValuePath, scope: Scope, fast: bool) -> Predicate:
     if not isinstance(scope, ResourceScope):
         raise InvalidFilter("a value filter cannot contain another '[…]'")
     target = scope.resolve(node.path)
@@ -558,7 +654,7 @@ def _value_path(node: ValuePath, scope: Scope) -> Predicate:
             f"{node.path.text!r} is not complex; '[…]' filters elements of a complex attribute",
             position=node.path.pos if node.path.pos >= 0 else None,
         )
-    inner = compile_node(node.filter, ElementScope(target.attr))
+    inner = compile_node(node.filter, ElementScope(target.attr), fast=fast)
     elements = _values_getter(target.keys)
 
     def match(r: Mapping[str, Any]) -> bool:
@@ -570,32 +666,29 @@ def _value_path(node: ValuePath, scope: Scope) -> Predicate:
     return match
 
 
-def compile_node(node: Node, scope: Scope) -> Predicate:
-    """Compile ``node`` into a predicate over resources (or elements, in an ElementScope)."""
+def compile_node(node: Node, scope: Scope, *, fast: bool = True) -> Predicate:
+    """Compile ``node`` into a predicate over resources (or elements, in an ElementScope).
+
+    ``fast`` (the default) compiles and/or of simple comparisons to the specialised closures of
+    :mod:`scimcore.filter._fast`; ``fast=False`` is the general path, kept as its reference.
+    """
+    if isinstance(node, Compare | Present) and fast:
+        simple = _simple_term(node, scope)
+        if simple is not None:
+            return _fast.single(simple)
     if isinstance(node, Compare):
         return _compare(node, scope)
     if isinstance(node, Present):
         target = scope.resolve(node.path)
         return _present(target)
     if isinstance(node, And):
-        parts = tuple(compile_node(t, scope) for t in node.terms)
-        if len(parts) == 2:
-            a, b = parts
-            return lambda r: a(r) and b(r)
-
-        def all_of(r: Mapping[str, Any]) -> bool:
-            for p in parts:  # noqa: SIM110 - a plain loop is faster than all(genexpr)
-                if not p(r):
-                    return False
-            return True
-
-        return all_of
+        return _and(node, scope, fast)
     if isinstance(node, Or):
-        return _or(node, scope)
+        return _or(node, scope, fast)
     if isinstance(node, Not):
-        inner = compile_node(node.inner, scope)
+        inner = compile_node(node.inner, scope, fast=fast)
         return lambda r: not inner(r)
-    return _value_path(node, scope)
+    return _value_path(node, scope, fast)
 
 
 def element_matcher(node: Node, attribute: Attribute) -> Callable[[Mapping[str, Any]], bool]:

@@ -89,6 +89,16 @@ class Filter:
         if resource_type is not None:
             return self.predicate(resource_type)(resource)
         schemas = resource.get("schemas")
+        if type(schemas) is list:
+            try:
+                pred = self._by_schemas[schemas[0] if len(schemas) == 1 else tuple(schemas)]
+            except (KeyError, TypeError, IndexError):
+                pred = self._predicate_for(schemas)
+        else:
+            pred = self._predicate_for(schemas)
+        return pred(resource)
+
+    def _predicate_for(self, schemas: Any) -> Predicate:
         key: Hashable = ()
         if type(schemas) is list:
             key = schemas[0] if len(schemas) == 1 else tuple(schemas)
@@ -99,7 +109,7 @@ class Filter:
             pred = self._by_schemas.get(key)
         if pred is None:
             pred = self._predicate_for_schemas(key)
-        return pred(resource)
+        return pred
 
     def _predicate_for_schemas(self, key: Hashable) -> Predicate:
         names = key if isinstance(key, tuple) else (key,)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import secrets
+import socket
 import socketserver
 import sys
 from typing import Any, cast
@@ -60,21 +62,37 @@ class _QuietHandler(WSGIRequestHandler):
         sys.stderr.write(f"{self.address_string()} {format % args}\n")
 
 
-def run_server(service: ScimService, host: str, port: int, *, server: str = "auto") -> None:
-    """Serve until interrupted: uvicorn (ASGI) when installed, else the stdlib WSGI server."""
-    use_uvicorn = server == "uvicorn"
+def _use_uvicorn(server: str) -> bool:
     if server == "auto":
         try:
             importlib.import_module("uvicorn")
-            use_uvicorn = True
         except ImportError:
-            use_uvicorn = False
-    if use_uvicorn:
+            return False
+        return True
+    return server == "uvicorn"
+
+
+def _uvicorn_config(service: ScimService, **options: Any) -> Any:
+    """uvicorn's settings: httptools and uvloop when installed (the ``server`` extra), else h11."""
+    import uvicorn
+
+    from scimcore.adapters import asgi_app
+
+    return uvicorn.Config(
+        asgi_app(service),
+        log_level="warning",
+        access_log=False,
+        http="httptools" if importlib.util.find_spec("httptools") else "h11",
+        **options,
+    )
+
+
+def run_server(service: ScimService, host: str, port: int, *, server: str = "auto") -> None:
+    """Serve until interrupted: uvicorn (ASGI) when installed, else the stdlib WSGI server."""
+    if _use_uvicorn(server):
         import uvicorn
 
-        from scimcore.adapters import asgi_app
-
-        uvicorn.run(asgi_app(service), host=host, port=port, log_level="warning", access_log=False)
+        uvicorn.Server(_uvicorn_config(service, host=host, port=port)).run()
         return
     from scimcore.adapters import wsgi_app
 
@@ -86,3 +104,23 @@ def run_server(service: ScimService, host: str, port: int, *, server: str = "aut
         handler_class=_QuietHandler,
     ) as httpd:
         httpd.serve_forever()
+
+
+def serve_socket(service: ScimService, sock: socket.socket, *, server: str = "auto") -> None:
+    """Serve on a socket that is already listening (one ``--workers`` process)."""
+    if _use_uvicorn(server):
+        import uvicorn
+
+        uvicorn.Server(_uvicorn_config(service)).run(sockets=[sock])
+        return
+    from scimcore.adapters import wsgi_app
+
+    httpd = _ThreadingWSGIServer(sock.getsockname()[:2], _QuietHandler, bind_and_activate=False)
+    httpd.socket.close()
+    httpd.socket = sock
+    host, port = sock.getsockname()[:2]
+    httpd.server_name = socket.getfqdn(host)
+    httpd.server_port = port
+    httpd.setup_environ()
+    httpd.set_app(wsgi_app(service))
+    httpd.serve_forever()

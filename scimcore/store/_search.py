@@ -8,7 +8,14 @@ from typing import Any
 from scimcore.errors import InvalidCursor, ScimError
 from scimcore.filter import Filter
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
-from scimcore.store._base import Page, Query, clamp_index, cursor_position, encode_cursor
+from scimcore.store._base import (
+    FilterLike,
+    Page,
+    Query,
+    clamp_index,
+    cursor_position,
+    encode_cursor,
+)
 
 __all__ = ["check_filter", "page_in_memory", "sort_key"]
 
@@ -21,6 +28,16 @@ def check_filter(query: Query, rt: str) -> None:
     """
     if isinstance(query.filter, Filter):
         query.filter.predicate(rt)
+
+
+def _test(flt: FilterLike, resource_type: str) -> Callable[[Mapping[str, Any]], bool]:
+    """The filter's compiled predicate for the endpoint's resource type (no per-row dispatch)."""
+    if not isinstance(flt, Filter):
+        return flt.matches
+    try:
+        return flt.predicate(resource_type)
+    except ScimError:  # a type the filter's registry lacks: let each resource's schemas decide
+        return flt.matches
 
 
 def _sort_value(resource: Mapping[str, Any], parts: tuple[str, ...]) -> Any:
@@ -109,7 +126,11 @@ def page_in_memory(
     ``prefiltered`` skips ``query.filter`` (the rows were already filtered exactly).
     """
     flt = query.filter
-    matched = [row for row in rows if prefiltered or flt is None or flt.matches(row[1])]
+    if prefiltered or flt is None:
+        matched = list(rows)
+    else:
+        test = _test(flt, resource_type)
+        matched = [row for row in rows if test(row[1])]
     if query.sort_by:
         key = sort_key(query.sort_by, resource_type=resource_type, registry=registry)
         descending = query.sort_order == "descending"

@@ -285,6 +285,8 @@ def test_group_members_and_membership_helpers(store: Store) -> None:
 
 def test_replace_group_members(store: Store) -> None:
     with store.transaction() as tx:
+        for uid in ("a", "b", "c"):
+            tx.create("User", user(uid, f"user-{uid}"))
         tx.create("Group", group("g1", "staff", ["a", "b"]))
         tx.replace("Group", "g1", group("g1", "staff", ["b", "c"]))
         assert [g.id for g in tx.groups_with_member("a")] == []

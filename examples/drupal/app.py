@@ -134,6 +134,7 @@ def build_app(db: str, *, idp: str = "okta", deprovision: str = "rfc") -> Any:
         authenticator=BearerTokens.from_tokens({"idp": os.environ.get("SCIM_TOKEN", "change-me")}),
         before_write=[policy_hook(policy)],
         audit_sink=after_request,
+        audit_reads=True,  # the example records every request, reads too
         change_password=policy.change_password,
     )
     return asgi_app(ScimService(store, config))

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
         is_secret_key,
         redact,
     )
+    from scimcore.audit._row import AUDIT_COLUMNS, AUDIT_TABLE, audit_row, audit_table_ddl
     from scimcore.audit._service import (
         AuditSettings,
         attach_audit_log,
@@ -45,6 +46,10 @@ if TYPE_CHECKING:
     )
 
 _EXPORTS = {
+    "AUDIT_COLUMNS": "scimcore.audit._row",
+    "AUDIT_TABLE": "scimcore.audit._row",
+    "audit_row": "scimcore.audit._row",
+    "audit_table_ddl": "scimcore.audit._row",
     "AUDIT_REGISTRY": "scimcore.audit._record",
     "AUDIT_RESOURCE_TYPE": "scimcore.audit._record",
     "AUDIT_SCHEMA": "scimcore.audit._record",
@@ -71,9 +76,11 @@ _EXPORTS = {
 }
 
 __all__ = [
+    "AUDIT_COLUMNS",
     "AUDIT_REGISTRY",
     "AUDIT_RESOURCE_TYPE",
     "AUDIT_SCHEMA",
+    "AUDIT_TABLE",
     "AUDIT_URN",
     "REDACTED",
     "AuditEvent",
@@ -85,7 +92,9 @@ __all__ = [
     "SqliteAuditLog",
     "action_for",
     "attach_audit_log",
+    "audit_row",
     "audit_sink",
+    "audit_table_ddl",
     "build_record",
     "compile_audit_filter",
     "detect_idp",

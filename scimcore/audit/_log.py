@@ -17,6 +17,7 @@ from typing import Any, Protocol
 import attrs
 
 from scimcore.audit._record import AUDIT_REGISTRY, AuditEvent, _iso
+from scimcore.audit._row import audit_row, audit_table_ddl
 from scimcore.errors import ConfigurationError, InvalidValue
 from scimcore.filter import parse_filter
 
@@ -163,13 +164,8 @@ class SqliteAuditLog:
             self._owned = True
         self._lock = threading.Lock()
         with self._lock:
-            self._conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {self._table} "
-                "(id TEXT PRIMARY KEY, time TEXT NOT NULL, data TEXT NOT NULL)"
-            )
-            self._conn.execute(
-                f"CREATE INDEX IF NOT EXISTS {self._table}_time ON {self._table} (time)"
-            )
+            for statement in audit_table_ddl(self._table):
+                self._conn.execute(statement)
             self._commit()
 
     def _commit(self) -> None:
@@ -178,11 +174,11 @@ class SqliteAuditLog:
 
     def append(self, record: AuditEvent) -> None:
         """Store one record."""
-        data = record.to_dict()
+        row = audit_row(record)
         with self._lock:
             self._conn.execute(
                 f"INSERT INTO {self._table} (id, time, data) VALUES (?, ?, ?)",
-                (record.id, data["time"], json.dumps(data, separators=(",", ":"))),
+                (row["id"], row["time"], row["data"]),
             )
             self._commit()
 
@@ -259,20 +255,16 @@ class PostgresAuditLog:
         with self._pool.connection() as conn:
             if schema is not None:
                 conn.execute(f"CREATE SCHEMA IF NOT EXISTS {_ident(schema)}")
-            conn.execute(
-                f"CREATE TABLE IF NOT EXISTS {self._name} "
-                "(id TEXT PRIMARY KEY, time TEXT NOT NULL, data JSONB NOT NULL)"
-            )
-            index = f"{_ident(table)}_time"
-            conn.execute(f"CREATE INDEX IF NOT EXISTS {index} ON {self._name} (time)")
+            for statement in audit_table_ddl(self._name, json_type="JSONB"):
+                conn.execute(statement)
 
     def append(self, record: AuditEvent) -> None:
         """Store one record."""
-        data = record.to_dict()
+        row = audit_row(record)
         with self._pool.connection() as conn:
             conn.execute(
                 f"INSERT INTO {self._name} (id, time, data) VALUES (%s, %s, %s::jsonb)",
-                (record.id, data["time"], json.dumps(data)),
+                (row["id"], row["time"], row["data"]),
             )
 
     def search(

@@ -72,15 +72,37 @@ def audit_sink(
     With ``retention``, records older than that are cleared as time passes (at most once an
     hour, judged by the records' own times: the service's injected clock, not the wall clock).
     """
-    swept: list[dt.datetime] = []
+    return _LogSink(log, retention, id_factory)
 
-    def sink(record: AuditRecord, /) -> None:
-        log.append(event_from_service(record, event_id=id_factory() if id_factory else None))
-        if retention is not None and (not swept or record.time - swept[0] >= _SWEEP_EVERY):
-            swept[:] = [record.time]
-            log.clear(before=record.time - retention)
 
-    return sink
+class _LogSink:
+    """Appends records to an AuditLog; ``sweep`` applies the retention (the service calls it
+    after records it wrote into the store's own transactions, which bypass ``__call__``)."""
+
+    def __init__(
+        self,
+        log: AuditLog,
+        retention: dt.timedelta | None,
+        id_factory: Callable[[], str] | None,
+    ) -> None:
+        self.log = log
+        self.retention = retention
+        self._id_factory = id_factory
+        self._swept: dt.datetime | None = None
+
+    def __call__(self, record: AuditRecord, /) -> None:
+        ident = self._id_factory() if self._id_factory else None
+        self.log.append(event_from_service(record, event_id=ident))
+        self.sweep(record.time)
+
+    def sweep(self, now: dt.datetime) -> None:
+        """Clear records older than the retention, at most once an hour (by record time)."""
+        if self.retention is None:
+            return
+        if self._swept is not None and now - self._swept < _SWEEP_EVERY:
+            return
+        self._swept = now
+        self.log.clear(before=now - self.retention)
 
 
 @attrs.frozen(slots=True)
@@ -93,16 +115,23 @@ class AuditSettings:
 
     enabled: bool = True
     retention: dt.timedelta | None = None
+    reads: bool = False
 
     def __call__(self, record: AuditRecord, /) -> None:
         """Placeholder: records nothing until attached to a log."""
 
 
 def parse_audit_section(table: Mapping[str, Any], base: Path) -> Callable[[Any], Any]:
-    """Parse ``[audit]``: ``enabled`` (bool, default true) and ``retention_days`` (number)."""
+    """Parse ``[audit]``: ``enabled`` (bool, default true), ``retention_days`` (number) and
+    ``reads`` (bool, default false: successful reads are not recorded)."""
     for key in table:
-        if key not in ("enabled", "retention_days"):
-            raise ConfigurationError(f"audit.{key}: unknown key (known: enabled, retention_days)")
+        if key not in ("enabled", "retention_days", "reads"):
+            raise ConfigurationError(
+                f"audit.{key}: unknown key (known: enabled, retention_days, reads)"
+            )
+    reads = table.get("reads", False)
+    if not isinstance(reads, bool):
+        raise ConfigurationError(f"audit.reads: must be true or false, got {reads!r}")
     enabled = table.get("enabled", True)
     if not isinstance(enabled, bool):
         raise ConfigurationError(f"audit.enabled: must be true or false, got {enabled!r}")
@@ -111,13 +140,18 @@ def parse_audit_section(table: Mapping[str, Any], base: Path) -> Callable[[Any],
         isinstance(days, bool) or not isinstance(days, int | float) or days <= 0
     ):
         raise ConfigurationError(f"audit.retention_days: must be a positive number, got {days!r}")
-    settings = AuditSettings(enabled, dt.timedelta(days=days) if days is not None else None)
+    settings = AuditSettings(
+        enabled, dt.timedelta(days=days) if days is not None else None, reads=reads
+    )
     return lambda config: attrs.evolve(config, audit_sink=settings)
 
 
 def attach_audit_log(config: ServiceConfig, db: str) -> tuple[ServiceConfig, AuditLog | None]:
     """Give ``scimcore serve`` an audit log in its own database (unless ``[audit]`` disables it).
 
+    On SQLite and PostgreSQL each write's record is inserted in the write's own transaction
+    (``audit_to_store``: a write whose record cannot be written fails); the returned log reads
+    the same table, and records the store does not take (the in-memory store) go to it.
     A sink the host configured itself is left alone.
     """
     sink = config.audit_sink
@@ -127,7 +161,9 @@ def attach_audit_log(config: ServiceConfig, db: str) -> tuple[ServiceConfig, Aud
     if not settings.enabled:
         return attrs.evolve(config, audit_sink=None), None
     log = open_audit_log(db)
-    return attrs.evolve(config, audit_sink=audit_sink(log, retention=settings.retention)), log
+    sink = audit_sink(log, retention=settings.retention)
+    config = attrs.evolve(config, audit_sink=sink, audit_to_store=True, audit_reads=settings.reads)
+    return config, log
 
 
 register_config_section("audit", parse_audit_section)

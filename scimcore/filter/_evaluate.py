@@ -158,10 +158,30 @@ def parse_datetime(text: Any) -> datetime | None:
         value = value.replace(tzinfo=UTC)
     if value is not None and (len(text) < 19 or text[10] != "T"):
         value = None  # a bare date or a space-separated form is not an xsd:dateTime
+    if value is not None:
+        try:  # compared in UTC; an instant before year 1 or after 9999 there is none
+            value = value.astimezone(UTC)
+        except OverflowError:
+            value = None
     if len(_DT_CACHE) > 100_000:
         _DT_CACHE.clear()
     _DT_CACHE[text] = value
     return value
+
+
+def _unrepresentable(text: Any) -> bool:
+    """True for an xsd:dateTime whose UTC instant falls outside years 1 to 9999."""
+    if not isinstance(text, str):
+        return False
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return True
+    return False
 
 
 def _ordering(op: str, lit: Any) -> _Test:
@@ -252,6 +272,12 @@ def coerce_literal(attr: Attribute, op: str, lit: Literal, path: AttrPath) -> Li
                 f"{shown!r} is a dateTime; use eq, ne, gt, ge, lt or le", position=where
             )
         value = parse_datetime(lit)
+        if value is None and _unrepresentable(lit):
+            raise InvalidFilter(
+                f"{lit!r} is outside the dateTimes this server can compare (years 0001 to"
+                " 9999 in UTC)",
+                position=where,
+            )
         if value is None:
             raise InvalidFilter(
                 f"{shown!r} is a dateTime; compare it with a quoted xsd:dateTime such as "

@@ -237,7 +237,7 @@ class _Compiler:
                     f"ELSE (({s})::timestamp AT TIME ZONE 'UTC') END) END)"
                 )
                 return f"{instant} {sql_op} {self.param(utc)}"
-            stamp = utc.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+            stamp = f"{utc.year:04d}-" + utc.strftime("%m-%dT%H:%M:%S.%f")[:-3]
             guard = "" if v.type is None else f"{v.type} = 'text' AND "
             return f"({guard}strftime('%Y-%m-%dT%H:%M:%f', {v.value}) {sql_op} {self.param(stamp)})"
         assert isinstance(value, str)

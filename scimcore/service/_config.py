@@ -44,6 +44,16 @@ class ServiceConfig:
     * ``lenient_bodies``: accept the non-RFC resource bodies IdPs send (stray schema URNs,
       values outside canonicalValues such as an email type "internet",
       ``"True"`` strings, single objects for lists; see ``scimcore.service._lenient``).
+    * ``password_hasher``: how a pushed password is stored (never in clear): None is scimcore's
+      scrypt (``scimcore.policy.hash_password``, checked by ``verify_password``); an application
+      passes its format's hasher (``scimcore.passwords.hasher_for("wordpress").hash``). A
+      before-write hook that sets the password itself (a ``PasswordPolicy``) takes precedence.
+    * ``audit_to_store``: record each write in the write's own store transaction (a store whose
+      transactions have ``write_audit``: the SQL stores), so a write whose record cannot be
+      written fails; other records, and stores without it, go to ``audit_sink``. See
+      ``scimcore.service._auditing``.
+    * ``audit_reads``: record successful reads (GET, list, search, discovery) too; failures and
+      writes are always recorded when auditing is on.
     * ``before_write`` and ``audit_sink``: the hook points described in ``scimcore.service._hooks``.
     """
 
@@ -66,6 +76,9 @@ class ServiceConfig:
     audit_sink: AuditSink | None = None
     documentation_uri: str | None = None
     lenient_bodies: bool = True
+    password_hasher: Callable[[str], str] | None = None
+    audit_to_store: bool = False
+    audit_reads: bool = False
 
     @property
     def base_path(self) -> str:

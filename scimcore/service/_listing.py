@@ -9,6 +9,7 @@ import attrs
 
 from scimcore.errors import InvalidCount, InvalidSyntax, InvalidValue, TooMany
 from scimcore.schema import LIST_RESPONSE_URN, SEARCH_REQUEST_URN
+from scimcore.service._boundary import MAX_INDEX, check_index
 
 
 @attrs.frozen(slots=True)
@@ -49,13 +50,18 @@ def _int(value: Any, name: str) -> int | None:
     if isinstance(value, bool):
         raise InvalidValue(f"{name} must be an integer, not {value!r}")
     if isinstance(value, int):
-        return value
+        return check_index(value, name)
     if isinstance(value, str):
+        text = value.strip()
+        if len(text) > 40:  # beyond any index, and int() of huge text is slow
+            raise InvalidValue(f"{name} is out of range; it must be at most {MAX_INDEX}")
         try:
-            return int(value.strip())
+            number = int(text)
         except ValueError:
             pass
-    raise InvalidValue(f"{name} must be an integer, not {value!r}")
+        else:
+            return check_index(number, name)
+    raise InvalidValue(f"{name} must be an integer, not {str(value)[:40]!r}")
 
 
 def list_params(

@@ -20,15 +20,20 @@ from scimcore.errors import (
     PreconditionFailed,
     Uniqueness,
 )
+from scimcore.filter import Filter
 from scimcore.schema import ResourceType
 from scimcore.service import _deps
 from scimcore.service._config import ServiceConfig
+from scimcore.service._crosstype import per_type
 from scimcore.service._diff import changed_attributes
 from scimcore.service._hooks import DeleteInstead, RequestContext, WriteAction, WriteEvent
 from scimcore.service._http import etag_for, parse_etags
 from scimcore.service._lenient import lenient_body
 from scimcore.service._listing import ListParams, list_response
 from scimcore.store import Query, Store, Stored, Transaction
+
+AuditWriter = Callable[[Transaction, RequestContext, "Trace", int], None]
+"""Records one write inside its transaction: (transaction, context, trace, status)."""
 
 
 def timestamp(moment: datetime) -> str:
@@ -45,6 +50,8 @@ class Trace:
     resource_id: str | None = None
     user_name: str | None = None
     changes: dict[str, dict[str, Any]] | None = None
+    status: int | None = None
+    audited: bool = False
 
 
 @attrs.frozen(slots=True)
@@ -83,6 +90,9 @@ class ResourceEngine:
         self.config = config
         self.clock = clock
         self.id_factory = id_factory
+        self.audit_writer: AuditWriter | None = None
+        """Called with every write's open transaction just before it commits; it may record
+        the write there (and set ``trace.audited``), and raising fails the write."""
         registry = config.registry
         self._user_rt = registry.resource_type("User")
         self._group_rt = registry.resource_type("Group")
@@ -243,10 +253,15 @@ class ResourceEngine:
             else None
         )
         stop = params.start_index - 1 + params.count
+        types = self.config.registry.resource_types
+        narrowed = per_type(flt, types, self.config.registry) if flt is not None else {}
         with self.store.transaction(readonly=True) as tx:
-            for rt in self.config.registry.resource_types:
+            for rt in types:
+                rt_filter = narrowed.get(rt.name)
+                if rt_filter is False:
+                    continue  # the filter cannot match this resource type
                 query = Query(
-                    filter=flt,
+                    filter=rt_filter if isinstance(rt_filter, Filter) else None,
                     sort_by=params.sort_by,
                     sort_order=_order(params.sort_order),
                     start_index=1,
@@ -294,16 +309,19 @@ class ResourceEngine:
         now = timestamp(self.clock())
         clean["id"] = rid
         clean["meta"] = {"resourceType": rt.name, "created": now, "lastModified": now}
+        sent = _password_of(clean)
         with self.store.transaction() as tx:
             new = self._hooks("create", rt, rid, None, clean, ctx, tx)
             assert isinstance(new, dict)
             new = self._server_owned(rt, new, rid, clean["meta"])
+            new = self._seal_password(rt, new, sent, None)
             self._check_group(tx, rt, rid, new, None)
             stored = tx.create(rt.name, new)
             trace.changes = changed_attributes(
                 None, new, resource_type=rt, registry=self.config.registry
             )
             body = self.render(tx, rt, [stored], attributes, excluded)[0]
+            self._audit(tx, ctx, trace, 201)
         loc = self.location(rt, rid)
         return Outcome(status=201, body=body, etag=etag_for(stored.version), location=loc)
 
@@ -335,11 +353,13 @@ class ResourceEngine:
             meta["lastModified"] = timestamp(self.clock())
             clean["id"] = rid
             clean["meta"] = meta
+            sent = _password_of(clean)
             new = self._hooks("replace", rt, rid, old.resource, clean, ctx, tx)
             if isinstance(new, DeleteInstead):
-                return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
+                return self._delete_instead(tx, rt, old, new, ctx, trace, attributes, excluded)
             assert new is not None
             new = self._server_owned(rt, new, rid, meta)
+            new = self._seal_password(rt, new, sent, old.resource)
             trace.user_name = _user_name(new)
             self._check_group(tx, rt, rid, new, old.resource)
             stored = tx.replace(rt.name, rid, new, expected_version=old.version)
@@ -347,6 +367,7 @@ class ResourceEngine:
                 old.resource, new, resource_type=rt, registry=self.config.registry
             )
             body = self.render(tx, rt, [stored], attributes, excluded)[0]
+            self._audit(tx, ctx, trace, 200)
         return Outcome(
             status=200, body=body, etag=etag_for(stored.version), location=self.location(rt, rid)
         )
@@ -384,11 +405,13 @@ class ResourceEngine:
                 meta["lastModified"] = timestamp(self.clock())
                 clean["id"] = rid
                 clean["meta"] = meta
+                sent = _password_of(clean)
                 new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
-                    return self._delete_instead(tx, rt, old, new, trace, attributes, excluded)
+                    return self._delete_instead(tx, rt, old, new, ctx, trace, attributes, excluded)
                 assert new is not None
                 new = self._server_owned(rt, new, rid, meta)
+                new = self._seal_password(rt, new, sent, old.resource)
                 self._check_group(tx, rt, rid, new, old.resource)
                 stored = tx.replace(rt.name, rid, new, expected_version=old.version)
                 trace.changes = changed_attributes(
@@ -399,8 +422,10 @@ class ResourceEngine:
             trace.user_name = _user_name(stored.resource)
             etag = etag_for(stored.version)
             if self.config.patch_response == "no_content":
+                self._audit(tx, ctx, trace, 204)
                 return Outcome(status=204, etag=etag)
             body = self.render(tx, rt, [stored], attributes, excluded)[0]
+            self._audit(tx, ctx, trace, 200)
         return Outcome(status=200, body=body, etag=etag, location=self.location(rt, rid))
 
     def delete(
@@ -432,14 +457,24 @@ class ResourceEngine:
                 trace.changes = changed_attributes(
                     old.resource, kept, resource_type=rt, registry=self.config.registry
                 )
+                self._audit(tx, ctx, trace, 204)
                 return Outcome(status=204)
+            # leave the groups first, while this row is locked: a concurrent add of this member
+            # has committed (it is seen and removed) or waits on the lock and then fails
+            if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
+                tx.remove_member(rid, last_modified=timestamp(self.clock()))
             tx.delete(rt.name, rid, expected_version=old.version)
             trace.changes = changed_attributes(
                 old.resource, None, resource_type=rt, registry=self.config.registry
             )
-            if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
-                tx.remove_member(rid, last_modified=timestamp(self.clock()))
+            self._audit(tx, ctx, trace, 204)
         return Outcome(status=204)
+
+    def _audit(self, tx: Transaction, ctx: RequestContext, trace: Trace, status: int) -> None:
+        """Record a write in its own transaction, before it commits (see ``audit_writer``)."""
+        if self.audit_writer is not None:
+            trace.status = status
+            self.audit_writer(tx, ctx, trace, status)
 
     def _lenient(self, rt: ResourceType, data: Mapping[str, Any]) -> Mapping[str, Any]:
         if not self.config.lenient_bodies:
@@ -475,23 +510,26 @@ class ResourceEngine:
         rt: ResourceType,
         old: Stored,
         decision: DeleteInstead,
+        ctx: RequestContext,
         trace: Trace,
         attributes: Sequence[str] | None,
         excluded: Sequence[str] | None,
     ) -> Outcome:
         """Carry out a hook's DeleteInstead: delete, leave groups, answer with its resource."""
         rid = old.id
-        tx.delete(rt.name, rid, expected_version=old.version)
         if self._group_rt is not None and (rt is self._user_rt or rt is self._group_rt):
             tx.remove_member(rid, last_modified=timestamp(self.clock()))
+        tx.delete(rt.name, rid, expected_version=old.version)
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
         if not decision.resource or self.config.patch_response == "no_content":
+            self._audit(tx, ctx, trace, 204)
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)
         body = self.render(tx, rt, [shown], attributes, excluded)[0]
         body.pop("groups", None)
+        self._audit(tx, ctx, trace, 200)
         return Outcome(status=200, body=body)
 
     def _server_owned(
@@ -503,6 +541,41 @@ class ResourceEngine:
         out["meta"] = {k: v for k, v in meta.items() if k not in ("location", "version")}
         if rt is self._user_rt and self._users_have_groups:
             out.pop("groups", None)
+        return out
+
+    def _seal_password(
+        self,
+        rt: ResourceType,
+        new: dict[str, Any],
+        sent: object,
+        old: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """Never store a password in clear: hash what the client sent, keep what is already kept.
+
+        A value equal to the stored one is the stored hash carried over (a PATCH that did not
+        touch it); a value a before-write hook changed is that hook's (a policy's hasher, an
+        application's format). Anything else is the client's clear text and is hashed with
+        ``config.password_hasher`` (scimcore's scrypt when None). An empty string is dropped.
+        """
+        key = next((k for k in new if k.lower() == "password"), None)
+        if key is None:
+            return new
+        value = new[key]
+        stored = _password_of(old) if old is not None else None
+        if not isinstance(value, str) or (value == stored and old is not None):
+            return new
+        if value != sent:
+            return new
+        out = dict(new)
+        del out[key]
+        if value == "":
+            return out
+        hasher = self.config.password_hasher
+        if hasher is None:
+            from scimcore.policy._password import hash_password
+
+            hasher = hash_password
+        out["password"] = hasher(value)
         return out
 
     def _check_group(
@@ -538,14 +611,15 @@ class ResourceEngine:
             if value in seen:
                 continue  # idempotent: IdPs re-send members they already added
             seen.add(value)
-            entry = dict(member)
-            if value in known and known[value].get("type"):
-                entry.setdefault("type", known[value]["type"])
-                entry.setdefault("$ref", known[value].get("$ref"))
+            # value is the client's; $ref, type and display are always the server's
+            entry = {k: v for k, v in member.items() if k.lower() not in _SERVER_MEMBER_KEYS}
+            before = known.get(value)
+            if before is not None and before.get("type") in ("User", "Group"):
+                for key in ("type", "$ref", "display"):
+                    if before.get(key) is not None:
+                        entry[key] = before[key]
             else:
                 self._resolve_member(tx, rid, value, entry, i)
-            if entry.get("$ref") is None:
-                entry.pop("$ref", None)
             kept.append(entry)
         new["members"] = kept
 
@@ -555,20 +629,25 @@ class ResourceEngine:
         assert self._group_rt is not None
         if value == gid:
             raise InvalidValue("a group cannot be a member of itself", path=["members", index])
-        kinds: Iterable[ResourceType | None] = (
-            (self._group_rt, self._user_rt)
-            if str(entry.get("type", "")).lower() == "group"
-            else (self._user_rt, self._group_rt)
-        )
+        kinds: Iterable[ResourceType | None] = (self._user_rt, self._group_rt)
         for kind in kinds:
-            if kind is not None and tx.get(kind.name, value) is not None:
+            found = tx.get(kind.name, value, exclude_members=True) if kind is not None else None
+            if kind is not None and found is not None:
                 entry["type"] = kind.name
                 entry["$ref"] = self.location(kind, value)
+                display = found.resource.get("displayName")
+                if not isinstance(display, str) and kind is self._user_rt:
+                    display = found.resource.get("userName")
+                if isinstance(display, str) and display:
+                    entry["display"] = display
                 return
         raise InvalidValue(
             f"member {value!r} is neither a User nor a Group on this server",
             path=["members", index, "value"],
         )
+
+
+_SERVER_MEMBER_KEYS = frozenset(("$ref", "type", "display"))
 
 
 def _as_stored(resources: Iterable[dict[str, Any]]) -> list[Stored]:
@@ -595,6 +674,13 @@ def _check_if_match(if_match: str | None, version: int) -> None:
             f"the resource is at version {etag_for(version)}, not {if_match}; "
             "read it again and retry"
         )
+
+
+def _password_of(resource: Mapping[str, Any] | None) -> object:
+    """The ``password`` value of a resource (any case), or None."""
+    if resource is None:
+        return None
+    return next((v for k, v in resource.items() if k.lower() == "password"), None)
 
 
 def _user_name(resource: Mapping[str, Any]) -> str | None:

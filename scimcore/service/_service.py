@@ -10,14 +10,16 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import unquote
 
 import attrs
 
 from scimcore.errors import (
+    ERROR_URN,
     Conflict,
     InvalidSyntax,
+    InvalidValue,
     MethodNotAllowed,
     NotFound,
     NotImplementedFeature,
@@ -28,10 +30,12 @@ from scimcore.errors import (
     Unauthorized,
 )
 from scimcore.schema import BULK_REQUEST_URN, BULK_RESPONSE_URN, PATCH_OP_URN, ResourceType
-from scimcore.service import _bulk, _deps, _discovery
+from scimcore.service import _boundary, _bulk, _deps, _discovery
+from scimcore.service._auditing import Auditor
 from scimcore.service._config import ServiceConfig
 from scimcore.service._hooks import AuditRecord, RequestContext, guess_idp
 from scimcore.service._http import (
+    SCIM_CONTENT_TYPE,
     ScimRequest,
     ScimResponse,
     dump_json,
@@ -39,6 +43,7 @@ from scimcore.service._http import (
 )
 from scimcore.service._listing import ListParams, list_params, search_body_params
 from scimcore.service._ratelimit import _Buckets
+from scimcore.service._redact import storable
 from scimcore.service._resources import Outcome, ResourceEngine, Trace
 from scimcore.store import Store
 
@@ -92,6 +97,9 @@ class ScimService:
         self.config = config if config is not None else ServiceConfig()
         self._clock = clock
         self._engine = ResourceEngine(store, self.config, clock, id_factory)
+        self._auditor = Auditor(store, self.config)
+        if self.config.audit_to_store:
+            self._engine.audit_writer = self._auditor.write_in
         self._buckets = (
             _Buckets(self.config.rate_limit) if self.config.rate_limit is not None else None
         )
@@ -100,6 +108,14 @@ class ScimService:
 
     def handle(self, request: ScimRequest) -> ScimResponse:
         """Handle one request; always returns a response."""
+        try:
+            return self._handle_request(request)
+        except Exception:  # the last line of defence: nothing below should ever get here
+            logger.exception("unexpected error handling a request")
+            body = render_error(ServerError("internal server error; the server log has it"))
+            return ScimResponse(500, {"Content-Type": SCIM_CONTENT_TYPE}, body)
+
+    def _handle_request(self, request: ScimRequest) -> ScimResponse:
         if "?" in request.path:
             # A query string left on the path (OneLogin's trailing "?", or a caller that did not
             # split it off) is read like any other; explicit ``query`` entries win.
@@ -128,18 +144,38 @@ class ScimService:
             logger.exception("unexpected error handling %s %s", request.method, request.path)
             error = ServerError("internal server error; the server log has the details")
             response = self._error(error, call)
-        if self.config.audit_sink is not None:
-            records.append(self._record(call, trace, response.status, error))
-            for record in records:
-                try:
-                    self.config.audit_sink(record)
-                except Exception:
-                    logger.exception("the audit sink failed on %s", record)
+        return self._audited(call, trace, records, response, error)
+
+    def _audited(
+        self,
+        call: _Call,
+        trace: Trace,
+        records: list[AuditRecord],
+        response: ScimResponse,
+        error: ScimError | None,
+    ) -> ScimResponse:
+        """Deliver the records the transactions did not take; a read that must be recorded and
+        cannot be is not answered (500), a failure is answered as it was."""
+        auditor = self._auditor
+        own = None
+        if not trace.audited and auditor.wants(trace.action, response.status):
+            own = auditor.record(call.ctx, trace, response.status, error)
+            records.append(own)
+        stored = auditor.deliver(records)
+        auditor.sweep(call.ctx)
+        if not stored and own is not None and response.status < 400:
+            failed = ServerError(
+                "the audit record of this request could not be written; the server log has"
+                " the details"
+            )
+            return self._error(failed, call)
         return response
 
     def _loads(self, body: bytes) -> dict[str, Any]:
         limit = max(self.config.max_body_bytes, self.config.bulk_max_payload_bytes)
-        return _deps.loads(body, max_bytes=limit)
+        data = _deps.loads(body, max_bytes=limit)
+        _boundary.check_body(data)
+        return data
 
     # -- routing --------------------------------------------------------------------------------
 
@@ -152,6 +188,9 @@ class ScimService:
 
     def _handle(self, call: _Call, trace: Trace, records: list[AuditRecord]) -> ScimResponse:
         request = call.request
+        _boundary.check_path(request.path)
+        _boundary.check_query(request.query)
+        _boundary.check_headers(request.headers.items())
         segments = self._segments(request.path)
         trace.action = _guess_action(request.method, segments)
         head = segments[0].lower() if segments else ""
@@ -318,7 +357,7 @@ class ScimService:
             isinstance(fail_on, bool) or not isinstance(fail_on, int) or fail_on < 1
         ):
             raise InvalidSyntax("failOnErrors must be a positive integer")
-        bulk_ids = [o.get("bulkId") if isinstance(o.get("bulkId"), str) else None for o in ops]
+        bulk_ids = _bulk_ids(ops)
         refs = [_bulk.references([o.get("path"), o.get("data")]) for o in ops]
         order, cyclic = _bulk.processing_order(bulk_ids, refs)
         created: dict[str, str] = {}
@@ -330,6 +369,11 @@ class ScimService:
                 break
             op = ops[i]
             trace = Trace()
+            op_ctx = attrs.evolve(
+                call.ctx,
+                method=str(op.get("method", "")).upper(),
+                path=str(op.get("path", "")),
+            )
             try:
                 if i in cyclic:
                     raise Conflict(
@@ -339,7 +383,7 @@ class ScimService:
                 if missing:
                     why = "failed" if any(m in failed for m in missing) else "is not defined"
                     raise Conflict(f"bulkId {missing[0]!r} cannot be resolved: its operation {why}")
-                result = self._bulk_op(call, op, created, trace)
+                result = self._bulk_op(op_ctx, op, created, trace)
                 bid = bulk_ids[i]
                 if bid is not None and op.get("method", "").upper() == "POST" and trace.resource_id:
                     created[bid] = trace.resource_id
@@ -357,15 +401,17 @@ class ScimService:
                 exc500 = ServerError("internal server error; the server log has the details")
                 results[i] = _bulk_error(op, exc500)
                 status, scim_error = 500, exc500
-            if self.config.audit_sink is not None:
-                records.append(self._record(call, trace, status, scim_error, op))
+            if not trace.audited and self._auditor.wants(trace.action, status):
+                records.append(
+                    self._auditor.record(op_ctx, trace, status, scim_error, bulk_op=True)
+                )
         return {
             "schemas": [BULK_RESPONSE_URN],
             "Operations": [results[i] for i in sorted(results)],
         }
 
     def _bulk_op(
-        self, call: _Call, op: Mapping[str, Any], created: Mapping[str, str], trace: Trace
+        self, ctx: RequestContext, op: Mapping[str, Any], created: Mapping[str, str], trace: Trace
     ) -> dict[str, Any]:
         method = op.get("method")
         path = op.get("path")
@@ -374,6 +420,7 @@ class ScimService:
         if not isinstance(path, str) or not path.startswith("/"):
             raise InvalidSyntax("each bulk operation needs a path such as /Users or /Users/{id}")
         method = method.upper()
+        _boundary.check_path(path, where="the operation's path")
         segments = [unquote(s) for s in _bulk.substitute(path, created).split("/") if s]
         rt = self.config.registry.resource_type_for_endpoint(segments[0]) if segments else None
         if rt is None or len(segments) > 2:
@@ -389,7 +436,7 @@ class ScimService:
                 raise InvalidSyntax("a bulk POST needs a bulkId")
             if not isinstance(data, Mapping):
                 raise InvalidSyntax("a bulk POST needs the resource in 'data'")
-            outcome = self._engine.create(rt, data, call.ctx, trace)
+            outcome = self._engine.create(rt, data, ctx, trace)
         else:
             if len(segments) != 2:
                 raise InvalidSyntax(
@@ -399,13 +446,13 @@ class ScimService:
             if method != "DELETE" and not isinstance(data, Mapping):
                 raise InvalidSyntax(f"a bulk {method} needs a body in 'data'")
             if method == "PUT":
-                outcome = self._engine.replace(rt, rid, data, call.ctx, trace, if_match=version)
+                outcome = self._engine.replace(rt, rid, data, ctx, trace, if_match=version)
             elif method == "PATCH":
                 request = dict(data)
                 request.setdefault("schemas", [PATCH_OP_URN])
-                outcome = self._engine.patch(rt, rid, request, call.ctx, trace, if_match=version)
+                outcome = self._engine.patch(rt, rid, request, ctx, trace, if_match=version)
             else:
-                outcome = self._engine.delete(rt, rid, call.ctx, trace, if_match=version)
+                outcome = self._engine.delete(rt, rid, ctx, trace, if_match=version)
         result: dict[str, Any] = {"method": method}
         if isinstance(op.get("bulkId"), str):
             result["bulkId"] = op["bulkId"]
@@ -442,36 +489,7 @@ class ScimService:
             headers["Retry-After"] = str(int(exc.retry_after))
         elif isinstance(exc, _MethodNotAllowed):
             headers["Allow"] = ", ".join(exc.allow)
-        return ScimResponse(exc.status, headers, dump_json(exc.to_dict()))
-
-    def _record(
-        self,
-        call: _Call,
-        trace: Trace,
-        status: int,
-        error: ScimError | None,
-        op: Mapping[str, Any] | None = None,
-    ) -> AuditRecord:
-        ctx = call.ctx
-        method = str(op.get("method", "")).upper() if op is not None else ctx.method
-        path = str(op.get("path", "")) if op is not None else ctx.path
-        return AuditRecord(
-            action=trace.action if op is None or trace.action != "unknown" else "bulk",
-            method=method,
-            path=path,
-            status=status,
-            time=ctx.time,
-            resource_type=trace.resource_type,
-            resource_id=trace.resource_id,
-            user_name=trace.user_name,
-            scim_type=error.scim_type if error is not None else None,
-            detail=error.detail if error is not None else None,
-            idp=ctx.idp,
-            token_name=ctx.token_name,
-            client_ip=ctx.client_ip,
-            user_agent=ctx.user_agent,
-            changes=trace.changes if status < 400 else None,
-        )
+        return ScimResponse(exc.status, headers, render_error(exc))
 
 
 class _MethodNotAllowed(MethodNotAllowed):
@@ -487,12 +505,57 @@ def _allow(method: str, allowed: Sequence[str]) -> None:
         raise _MethodNotAllowed(f"{method} is not allowed here; use {', '.join(allowed)}", allowed)
 
 
+def error_body(exc: ScimError) -> dict[str, Any]:
+    """The SCIM Error body of ``exc``; it cannot fail, whatever the detail or path hold."""
+    try:
+        return cast(dict[str, Any], storable(exc.to_dict()))
+    except Exception:  # a broken subclass: still an answer, with the status it claims
+        status = exc.status if isinstance(exc.status, int) else 500
+        return {"schemas": [ERROR_URN], "status": str(status), "detail": "the request failed"}
+
+
+def render_error(exc: ScimError) -> bytes:
+    """The encoded SCIM Error body of ``exc`` (never raises)."""
+    try:
+        return dump_json(error_body(exc))
+    except Exception:
+        return dump_json({"schemas": [ERROR_URN], "status": "500", "detail": "the request failed"})
+
+
+def _bulk_ids(ops: Sequence[Mapping[str, Any]]) -> list[str | None]:
+    """Each operation's bulkId; an empty, non-string or repeated one refuses the request.
+
+    A bulkId names one operation for ``bulkId:…`` references (RFC 7644 §3.7.2): an empty one
+    names nothing, and a repeated one would make every reference to it ambiguous.
+    """
+    out: list[str | None] = []
+    first: dict[str, int] = {}
+    for i, op in enumerate(ops):
+        if "bulkId" not in op or op["bulkId"] is None:
+            out.append(None)
+            continue
+        bid = op["bulkId"]
+        if not isinstance(bid, str) or not bid.strip():
+            raise InvalidValue(
+                "a bulkId must be a non-empty string", path=["Operations", i, "bulkId"]
+            )
+        if bid in first:
+            raise InvalidValue(
+                f"bulkId {bid!r} is used by operations {first[bid]} and {i}; each operation "
+                "needs its own",
+                path=["Operations", i, "bulkId"],
+            )
+        first[bid] = i
+        out.append(bid)
+    return out
+
+
 def _bulk_error(op: Mapping[str, Any], exc: ScimError) -> dict[str, Any]:
-    out: dict[str, Any] = {"method": str(op.get("method", "")).upper()}
+    out: dict[str, Any] = {"method": storable(str(op.get("method", "")).upper())}
     if isinstance(op.get("bulkId"), str):
-        out["bulkId"] = op["bulkId"]
+        out["bulkId"] = storable(op["bulkId"])
     out["status"] = str(exc.status)
-    out["response"] = exc.to_dict()
+    out["response"] = error_body(exc)
     return out
 
 

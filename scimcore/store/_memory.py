@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 
-from scimcore.errors import NotFound, PreconditionFailed, ServerError, Uniqueness
+from scimcore.errors import InvalidValue, NotFound, PreconditionFailed, ServerError, Uniqueness
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import (
     DEFAULT_UNIQUE,
@@ -198,6 +198,7 @@ class _MemoryTransaction:
         if id in self._table(rt):
             raise Uniqueness(f"{rt} id {id!r} is already taken")
         self._check_unique(rt, id, resource)
+        self._check_references(rt, resource)
         self._s._seq += 1
         entry = _Entry(self._s._seq, 1, copy.deepcopy(with_version(resource, 1)))
         self._put(rt, id, entry)
@@ -214,6 +215,7 @@ class _MemoryTransaction:
         self._writable()
         old = self._existing(rt, id, expected_version)
         self._check_unique(rt, id, resource)
+        self._check_references(rt, resource)
         version = old.version + 1
         data = copy.deepcopy(with_version({**resource, "id": id}, version))
         entry = _Entry(old.seq, version, data)
@@ -224,6 +226,45 @@ class _MemoryTransaction:
         self._writable()
         self._existing(rt, id, expected_version)
         self._put(rt, id, None)
+        self._cascade(rt, id)
+
+    def _check_references(self, rt: str, resource: Mapping[str, Any]) -> None:
+        """A member typed ``User``/``Group`` must exist (as the SQL stores' foreign keys say)."""
+        if rt != "Group":
+            return
+        for position, member, element in member_ids(resource):
+            kind = str(element.get("type", "")).lower()
+            if kind in ("user", "group") and member not in self._table(kind.capitalize()):
+                raise InvalidValue(
+                    f"member {member!r} is not a {element.get('type')} on this server"
+                    " (it does not exist, or was deleted meanwhile)",
+                    path=["members", position, "value"],
+                )
+
+    def _cascade(self, rt: str, id: str) -> None:
+        """Drop a deleted resource from the groups listing it with its type (``ON DELETE
+        CASCADE``: the group's version stays; the service's ``remove_member`` bumps it)."""
+        if rt not in ("User", "Group"):
+            return
+        table = self._table("Group")
+        for gid in sorted(self._s._members.get(id, set())):
+            entry = table.get(gid)
+            if entry is None:
+                continue
+            resource = copy.deepcopy(entry.resource)
+            kept = [
+                m
+                for _, mid, m in member_ids(resource)
+                if not (mid == id and str(m.get("type", "")).lower() == rt.lower())
+            ]
+            if len(kept) == len(resource.get("members") or ()):
+                continue
+            resource["members"] = kept
+            self._put(
+                "Group",
+                gid,
+                _Entry(entry.seq, entry.version, with_version(resource, entry.version)),
+            )
 
     def search(self, rt: str, query: Query) -> Page:
         check_filter(query, rt)

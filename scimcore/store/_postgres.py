@@ -11,10 +11,10 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from scimcore.errors import ConfigurationError, ServerError
+from scimcore.errors import ConfigurationError, Conflict, ServerError
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import DEFAULT_UNIQUE
-from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, table_name
+from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, audit_table_ddl, table_name
 
 __all__ = ["PostgresStore"]
 
@@ -31,8 +31,14 @@ class _PostgresDialect(SqlDialect):
     name = "postgres"
     placeholder = "%s"
 
-    def __init__(self, unique_errors: tuple[type[BaseException], ...], jsonb: Any) -> None:
+    def __init__(
+        self,
+        unique_errors: tuple[type[BaseException], ...],
+        jsonb: Any,
+        reference_errors: tuple[type[BaseException], ...] = (),
+    ) -> None:
         self.unique_errors = unique_errors
+        self.reference_errors = reference_errors
         self._jsonb = jsonb
 
     def dump(self, value: Any) -> Any:
@@ -95,7 +101,9 @@ class PostgresStore:
         self._bare_prefix = prefix
         self._prefix = f'"{schema}".{prefix}' if schema else prefix
         self._types = frozenset({rt.name for rt in registry.resource_types} | {"User", "Group"})
-        self._dialect = _PostgresDialect((psycopg.errors.UniqueViolation,), Jsonb)
+        self._dialect = _PostgresDialect(
+            (psycopg.errors.UniqueViolation,), Jsonb, (psycopg.errors.ForeignKeyViolation,)
+        )
         self._pool = ConnectionPool(
             dsn, min_size=min_size, max_size=max_size, open=True, name="scimcore-store"
         )
@@ -106,6 +114,11 @@ class PostgresStore:
         statements = []
         if self._schema:
             statements.append(f'CREATE SCHEMA IF NOT EXISTS "{self._schema}"')
+        for rt in sorted(self._types):
+            statements.append(
+                f"CREATE TABLE IF NOT EXISTS {table_name(p, rt)} (seq bigserial PRIMARY KEY,"
+                " id text NOT NULL UNIQUE, version integer NOT NULL, data jsonb NOT NULL)"
+            )
         statements += [
             f"CREATE TABLE IF NOT EXISTS {p}member (group_seq bigint NOT NULL,"
             " position integer NOT NULL, member_id text, data jsonb NOT NULL,"
@@ -115,11 +128,6 @@ class PostgresStore:
             " value text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (rt, attr, value))",
             f"CREATE INDEX IF NOT EXISTS {bare}unique_seq ON {p}unique (rt, seq)",
         ]
-        for rt in sorted(self._types):
-            statements.append(
-                f"CREATE TABLE IF NOT EXISTS {table_name(p, rt)} (seq bigserial PRIMARY KEY,"
-                " id text NOT NULL UNIQUE, version integer NOT NULL, data jsonb NOT NULL)"
-            )
 
         statements += [
             f"CREATE TABLE IF NOT EXISTS {p}user_email (seq bigint NOT NULL, value text NOT NULL)",
@@ -129,6 +137,7 @@ class PostgresStore:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n bigint NOT NULL)"
         )
+        statements += audit_table_ddl(f"{p}audit", json_type="JSONB")
         for rt in sorted(self._types):  # names checked by table_name: safe to inline
             statements.append(
                 f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
@@ -152,8 +161,27 @@ class PostgresStore:
             # one schema creator at a time (CREATE … IF NOT EXISTS races on the catalogue)
             conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"scimcore:{p}"])
             had_emails = conn.execute("SELECT to_regclass(%s)", [f"{p}user_email"]).fetchone()
+            had_refs = conn.execute(
+                "SELECT 1 FROM pg_attribute WHERE attrelid = to_regclass(%s)"
+                " AND attname = 'user_ref' AND NOT attisdropped",
+                [f"{p}member"],
+            ).fetchone()
             for statement in statements:
                 conn.execute(statement)
+            if had_refs is None:  # new, or from before the member foreign keys: add them
+                for column, parent, kind in (("user_ref", u, "User"), ("group_ref", g, "Group")):
+                    conn.execute(
+                        f"ALTER TABLE {p}member ADD COLUMN IF NOT EXISTS {column} text"
+                        f" REFERENCES {parent} (id) ON DELETE CASCADE"
+                    )
+                    conn.execute(
+                        f"CREATE INDEX IF NOT EXISTS {bare}member_{column} ON {p}member ({column})"
+                    )
+                    conn.execute(
+                        f"UPDATE {p}member SET {column} = member_id WHERE data ->> 'type' = %s"
+                        f" AND {column} IS NULL AND member_id IN (SELECT id FROM {parent})",
+                        [kind],
+                    )
             if had_emails is None or had_emails[0] is None:  # from before the email index
                 conn.execute(
                     f"INSERT INTO {p}user_email (seq, value) SELECT DISTINCT u.seq,"
@@ -166,6 +194,20 @@ class PostgresStore:
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
         """One PostgreSQL transaction on a pooled connection; rolled back on an exception."""
+        from psycopg import errors
+
+        collided = (errors.DeadlockDetected, errors.SerializationFailure)
+        try:
+            with self._transaction(readonly) as tx:
+                yield tx
+        except collided:
+            raise Conflict(
+                "this request collided with a concurrent one on the same resources and was"
+                " rolled back; retry it"
+            ) from None
+
+    @contextmanager
+    def _transaction(self, readonly: bool) -> Iterator[SqlTransaction]:
         from psycopg import IsolationLevel
 
         with self._pool.connection() as conn:
@@ -202,9 +244,10 @@ class PostgresStore:
         if self._pool.closed:
             raise ServerError("this store is closed")
         with self._pool.connection() as conn, conn.transaction():
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}member")
             for rt in sorted(self._types):
                 conn.execute(f"DROP TABLE IF EXISTS {table_name(self._prefix, rt)}")
-            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}member")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}unique")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}count")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}user_email")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}audit")

@@ -6,10 +6,15 @@ Layout, per store (``prefix`` defaults to ``scim_``):
   never reused), ``id``, ``version``, ``data`` (the resource as JSON, without group members);
 - ``scim_member``: one row per group member (``group_seq``, ``position``, ``member_id``, ``data``),
   so a group can be listed without loading its members and a user's groups are one index lookup;
+  ``user_ref``/``group_ref`` reference the member's row with a foreign key (``ON DELETE
+  CASCADE``), so the database refuses a dangling member even when a delete races the add;
 - ``scim_count``: the number of resources of each type, kept by every create and delete, so an
   unfiltered list answers ``totalResults`` without counting a million rows;
 - ``scim_user_email``: each user's case-folded ``emails.value``, indexed, so a lookup by email
   (``emails[value eq "…"]``, ``emails.value eq "…"``) does not scan every user;
+- ``scim_audit``: the audit log (the table :class:`scimcore.audit.SqliteAuditLog` and
+  :class:`~scimcore.audit.PostgresAuditLog` read), written by ``write_audit`` in the same
+  transaction as the change a record describes;
 - ``scim_unique``: the case-folded (``str.lower``) value of every unique attribute, under a
   primary key, so the database itself refuses a duplicate ``userName`` even when two
   transactions race.
@@ -20,10 +25,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scimcore.errors import (
     InvalidCursor,
+    InvalidValue,
     NotFound,
     PreconditionFailed,
     ScimError,
@@ -49,6 +55,9 @@ from scimcore.store._base import (
 from scimcore.store._pushdown import email_equality, mentions, narrow_where
 from scimcore.store._search import check_filter, page_in_memory
 
+if TYPE_CHECKING:
+    from scimcore.audit import AuditEvent
+
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
 _ATTR = re.compile(r"^[A-Za-z][A-Za-z0-9_$-]*$")
 
@@ -58,6 +67,18 @@ def table_name(prefix: str, rt: str) -> str:
     if not _NAME.match(rt):
         raise ServerError(f"resource type name {rt!r} cannot name a table")
     return f"{prefix}{rt.lower()}"
+
+
+def audit_table_ddl(table: str = "scim_audit", *, json_type: str = "TEXT") -> list[str]:
+    """``CREATE TABLE/INDEX IF NOT EXISTS`` statements for the audit table (``json_type``: TEXT
+    for SQLite/MySQL, JSONB for PostgreSQL). ``table`` may be schema-qualified (``s.scim_audit``).
+    """
+    index = table.rsplit(".", 1)[-1].strip('"') + "_time"
+    return [
+        f"CREATE TABLE IF NOT EXISTS {table} "
+        f"(id TEXT PRIMARY KEY, time TEXT NOT NULL, data {json_type} NOT NULL)",
+        f"CREATE INDEX IF NOT EXISTS {index} ON {table} (time)",
+    ]
 
 
 def dumps(value: Any) -> str:
@@ -84,6 +105,8 @@ class SqlDialect:
     name = "sqlite"
     placeholder = "?"
     unique_errors: tuple[type[BaseException], ...] = ()
+    reference_errors: tuple[type[BaseException], ...] = ()
+    """What a foreign-key violation raises (a member that does not exist)."""
 
     def q(self, sql: str) -> str:
         """Our own statements are written with ``%s``; rewrite them for this dialect."""
@@ -193,6 +216,7 @@ class SqlTransaction:
         self._unique_table = f"{prefix}unique"
         self._count_table = f"{prefix}count"
         self._email_table = f"{prefix}user_email"
+        self._audit_table = f"{prefix}audit"
         self.closed = False
 
     # -- helpers -------------------------------------------------------------------------------
@@ -261,20 +285,84 @@ class SqlTransaction:
         return data
 
     def _write_members(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
+        """Store a group's member rows, touching only the rows that changed.
+
+        A member whose element says ``"type": "User"`` (or ``"Group"``) references that row with
+        a foreign key (``user_ref``/``group_ref``, ``ON DELETE CASCADE``), so the database itself
+        refuses a member that does not exist (or was deleted by a concurrent transaction) and a
+        deleted resource takes its member rows with it. Rows left as they were are not rewritten,
+        so an unchanged member is not checked (nor locked) again.
+        """
         if rt != "Group":
             return
-        if not fresh:
+        wanted = list(member_ids(resource))
+        if fresh:
+            for position, member, element in wanted:
+                self._insert_member(seq, position, member, element)
+            return
+        rows = self._x(
+            f"SELECT position, member_id, data FROM {self._members_table} WHERE group_seq = %s",
+            [seq],
+        ).fetchall()
+        have = {str(m): (int(p), self._d.load(d)) for p, m, d in rows if m is not None}
+        ids = [m for _, m, _ in wanted]
+        if (
+            len(have) != len(rows) or None in ids or len(set(ids)) != len(ids)
+        ):  # not keyed by member id: rewrite the lot
             self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
-        rows = [
-            (seq, position, member, self._d.dump(element))
-            for position, member, element in member_ids(resource)
-        ]
-        for row in rows:
+            for position, member, element in wanted:
+                self._insert_member(seq, position, member, element)
+            return
+        keep = set(ids)
+        for member, (position, _) in have.items():
+            if member not in keep:
+                self._x(
+                    f"DELETE FROM {self._members_table} WHERE group_seq = %s AND position = %s",
+                    [seq, position],
+                )
+        moved: list[tuple[int, str, dict[str, Any]]] = []
+        for position, member, element in wanted:
+            assert member is not None
+            old = have.get(member)
+            if old is None:
+                continue
+            if old[0] != position or old[1] != element:
+                moved.append((position, member, element))
+                # out of the way first: positions are part of the primary key
+                self._x(
+                    f"UPDATE {self._members_table} SET position = %s"
+                    " WHERE group_seq = %s AND position = %s",
+                    [-1 - old[0], seq, old[0]],
+                )
+        for position, member, element in moved:
             self._x(
-                f"INSERT INTO {self._members_table} (group_seq, position, member_id, data)"
-                " VALUES (%s, %s, %s, %s)",
-                row,
+                f"UPDATE {self._members_table} SET position = %s, data = %s"
+                " WHERE group_seq = %s AND position = %s",
+                [position, self._d.dump(element), seq, -1 - have[member][0]],
             )
+        for position, member, element in wanted:
+            if member not in have:
+                self._insert_member(seq, position, member, element)
+
+    def _insert_member(
+        self, seq: int, position: int, member: str | None, element: Mapping[str, Any]
+    ) -> None:
+        kind = str(element.get("type", "")).lower()
+        user_ref = member if kind == "user" else None
+        group_ref = member if kind == "group" else None
+        try:
+            self._x(
+                f"INSERT INTO {self._members_table}"
+                " (group_seq, position, member_id, data, user_ref, group_ref)"
+                " VALUES (%s, %s, %s, %s, %s, %s)",
+                [seq, position, member, self._d.dump(element), user_ref, group_ref],
+            )
+        except self._d.reference_errors:
+            raise InvalidValue(
+                f"member {member!r} is not a {element.get('type')} on this server"
+                " (it does not exist, or was deleted meanwhile)",
+                path=["members", position, "value"],
+            ) from None
 
     def _write_emails(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
         """Index the case-folded ``emails.value`` of a user (for ``emails[value eq …]``)."""
@@ -525,6 +613,23 @@ class SqlTransaction:
             )
             out.append(str(data["id"]))
         return out
+
+    def write_audit(self, event: AuditEvent) -> None:
+        """Insert an audit record into ``{prefix}audit`` (``scim_audit``) in this transaction.
+
+        The record commits with the change it describes, or not at all; a failure to write it
+        fails the transaction (and so the request).
+        """
+        if self.closed:
+            raise ServerError("this transaction has ended")
+        from scimcore.audit._row import audit_row
+
+        row = audit_row(event)
+        cast = "::jsonb" if self._d.name == "postgres" else ""
+        self._x(
+            f"INSERT INTO {self._audit_table} (id, time, data) VALUES (%s, %s, %s{cast})",
+            [row["id"], row["time"], row["data"]],
+        )
 
     # -- search --------------------------------------------------------------------------------
 

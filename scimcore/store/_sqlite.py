@@ -12,7 +12,7 @@ from scimcore.errors import ServerError
 from scimcore.filter import register_sqlite_functions
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import DEFAULT_UNIQUE
-from scimcore.store._sql import SqlDialect, SqlTransaction, table_name
+from scimcore.store._sql import SqlDialect, SqlTransaction, audit_table_ddl, table_name
 
 __all__ = ["SqliteStore"]
 
@@ -32,6 +32,7 @@ class _SqliteDialect(SqlDialect):
     name = "sqlite"
     placeholder = "?"
     unique_errors = (sqlite3.IntegrityError,)
+    reference_errors = (sqlite3.IntegrityError,)
 
     def text_at(self, keys: Sequence[str]) -> str:
         return f"json_extract(data, {_json_path(keys)})"
@@ -94,6 +95,7 @@ class SqliteStore:
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")  # group members reference their rows
         register_sqlite_functions(conn)  # scim_lower: str.lower, as compile_sql expects
         self._local.conn = conn
         with self._all_lock:
@@ -102,21 +104,27 @@ class SqliteStore:
 
     def _create_schema(self, conn: sqlite3.Connection) -> None:
         p = self._prefix
-        statements = [
-            f"CREATE TABLE IF NOT EXISTS {p}member (group_seq INTEGER NOT NULL,"
-            " position INTEGER NOT NULL, member_id TEXT, data TEXT NOT NULL,"
-            " PRIMARY KEY (group_seq, position))",
-            f"CREATE INDEX IF NOT EXISTS {p}member_id ON {p}member (member_id)",
-            f"CREATE TABLE IF NOT EXISTS {p}unique (rt TEXT NOT NULL, attr TEXT NOT NULL,"
-            " value TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (rt, attr, value))",
-            f"CREATE INDEX IF NOT EXISTS {p}unique_seq ON {p}unique (rt, seq)",
-        ]
+        u = table_name(p, "User")
+        g = table_name(p, "Group")
+        statements = []
         for rt in sorted(self._types):
             t = table_name(p, rt)
             statements.append(
                 f"CREATE TABLE IF NOT EXISTS {t} (seq INTEGER PRIMARY KEY AUTOINCREMENT,"
                 " id TEXT NOT NULL UNIQUE, version INTEGER NOT NULL, data TEXT NOT NULL)"
             )
+        statements += [
+            f"CREATE TABLE IF NOT EXISTS {p}member (group_seq INTEGER NOT NULL"
+            f" REFERENCES {g} (seq) ON DELETE CASCADE,"
+            " position INTEGER NOT NULL, member_id TEXT, data TEXT NOT NULL,"
+            f" user_ref TEXT REFERENCES {u} (id) ON DELETE CASCADE,"
+            f" group_ref TEXT REFERENCES {g} (id) ON DELETE CASCADE,"
+            " PRIMARY KEY (group_seq, position))",
+            f"CREATE INDEX IF NOT EXISTS {p}member_id ON {p}member (member_id)",
+            f"CREATE TABLE IF NOT EXISTS {p}unique (rt TEXT NOT NULL, attr TEXT NOT NULL,"
+            " value TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (rt, attr, value))",
+            f"CREATE INDEX IF NOT EXISTS {p}unique_seq ON {p}unique (rt, seq)",
+        ]
         statements += [
             f"CREATE TABLE IF NOT EXISTS {p}user_email (seq INTEGER NOT NULL, value text NOT NULL)",
             f"CREATE INDEX IF NOT EXISTS {p}user_email_value ON {p}user_email (value)",
@@ -125,14 +133,13 @@ class SqliteStore:
         statements.append(
             f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n INTEGER NOT NULL)"
         )
+        statements += audit_table_ddl(f"{p}audit")
         for rt in sorted(self._types):  # names checked by table_name: safe to inline
             statements.append(
                 f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
                 f" (SELECT count(*) FROM {table_name(p, rt)})"
                 f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
             )
-        u = table_name(p, "User")
-        g = table_name(p, "Group")
         statements += [
             # the expressions the filter compiler emits for the hot IdP lookups
             f"CREATE INDEX IF NOT EXISTS {u}_username ON {u}"
@@ -150,7 +157,18 @@ class SqliteStore:
                 "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?",
                 [f"{p}user_email"],
             ).fetchone()
+            had_members = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", [f"{p}member"]
+            ).fetchone()
             for statement in statements:
+                conn.execute(statement)
+            if had_members is not None:
+                self._migrate_member_refs(conn)
+            statements_after = [
+                f"CREATE INDEX IF NOT EXISTS {p}member_user_ref ON {p}member (user_ref)",
+                f"CREATE INDEX IF NOT EXISTS {p}member_group_ref ON {p}member (group_ref)",
+            ]
+            for statement in statements_after:
                 conn.execute(statement)
             if had_emails is None:  # a file from before the email index: fill it in
                 conn.execute(
@@ -163,6 +181,30 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             raise
         conn.execute("COMMIT")
+
+    def _migrate_member_refs(self, conn: sqlite3.Connection) -> None:
+        """A file from before the member foreign keys: add them and fill them in.
+
+        Rows whose member exists get their reference; a member already dangling is left
+        unreferenced (it was not created through a path that checked it).
+        """
+        p = self._prefix
+        u, g = table_name(p, "User"), table_name(p, "Group")
+        columns = {r[1] for r in conn.execute(f"PRAGMA table_info({p}member)")}
+        for column, parent in (("user_ref", u), ("group_ref", g)):
+            if column in columns:
+                continue
+            conn.execute(
+                f"ALTER TABLE {p}member ADD COLUMN {column} TEXT"
+                f" REFERENCES {parent} (id) ON DELETE CASCADE"
+            )
+            kind = "User" if column == "user_ref" else "Group"
+            conn.execute(
+                f"UPDATE {p}member SET {column} = member_id"
+                " WHERE json_extract(data, '$.type') = ?"
+                f" AND member_id IN (SELECT id FROM {parent})",
+                [kind],
+            )
 
     # -- the Store protocol --------------------------------------------------------------------
 

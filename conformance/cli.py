@@ -103,6 +103,13 @@ def _add_run(sub: Any) -> None:
         "they need (without it they run as warnings; IdP recordings are always graded fully: "
         "IdPs ignore ServiceProviderConfig)",
     )
+    p.add_argument(
+        "--schema-checks",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="generate checks from the target's own /Schemas and /ResourceTypes for every "
+        "declared attribute (default: on when the bundled RFC suite is selected)",
+    )
     p.add_argument("--no-cleanup", action="store_true", help="keep what the sequences created")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (HTTP)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
@@ -233,6 +240,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             cleanup=not args.no_cleanup,
         )
         preflight(transport, runner.default_headers(), token=token)
+        if _wants_schema_checks(args):
+            recordings = recordings + _schema_checks(args, transport, runner, out)
         result = runner.run(recordings, errors, on_event=console.handle)
     for path, writer in (
         (args.json, write_json),
@@ -243,6 +252,32 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             writer(result, path, redactor=redactor)
             out.write(f"report written to {path}\n")
     return result.exit_code
+
+
+def _wants_schema_checks(args: argparse.Namespace) -> bool:
+    """On when asked, or by default when the bundled RFC suite is part of the selection."""
+    if args.schema_checks is not None:
+        return bool(args.schema_checks)
+    return args.recordings is None and (not args.idp or "rfc" in {i.lower() for i in args.idp})
+
+
+def _schema_checks(
+    args: argparse.Namespace, transport: Transport, runner: Any, out: TextIO
+) -> list[Any]:
+    from conformance.loader import select
+    from conformance.schema_checks import schema_recordings
+
+    generated = schema_recordings(transport, runner.default_headers())
+    chosen = select(generated.recordings, keyword=args.keyword)
+    if not args.quiet:
+        steps = sum(len(r.steps) for r in chosen)
+        out.write(
+            f"schema-driven checks: {len(chosen)} recording(s), {steps} step(s) generated from "
+            "the target's /Schemas and /ResourceTypes\n"
+        )
+        for note in generated.notes:
+            out.write(f"  not generated: {note}\n")
+    return chosen
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:

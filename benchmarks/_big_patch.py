@@ -88,9 +88,7 @@ def _emails_request(seed: int) -> dict[str, Any]:
         {
             "op": "add",
             "path": "emails",
-            "value": [
-{"value": f"{seed}.{o}.{m}@e.io"} for m in range(100)
-            ],
+            "value": [{"value": f"{seed}.{o}.{m}@e.io"} for m in range(100)],
         }
         for o in range(400)
     ]
@@ -187,7 +185,9 @@ def measure(runs: int = 3) -> dict[str, float]:
         }
         back = {
             "schemas": [PATCH_OP],
-            "Operations": [{"op": "add", "path": "members", "value": [{"value": u} for u in chosen]}],
+            "Operations": [
+                {"op": "add", "path": "members", "value": [{"value": u} for u in chosen]}
+            ],
         }
         times = []
         for _ in range(runs):

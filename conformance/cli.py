@@ -1,4 +1,4 @@
-"""The ``scim-conformance`` command line: run, list, validate, import.
+"""The ``scim-conformance`` command line: run, list, validate, import, coverage.
 
 Exit status: 0 when everything that ran passed, 1 when a check failed, 2 for a usage or setup
 error (bad arguments, unreadable recordings, an unreachable target or a refused token: the
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_list(sub)
     _add_validate(sub)
     _add_import(sub)
+    _add_coverage(sub)
     add_fuzz_parser(sub)
     return parser
 
@@ -136,6 +137,20 @@ def _add_import(sub: Any) -> None:
     p.add_argument("-o", "--out", metavar="FILE", help="output file (default: stdout)")
     p.add_argument("--name", help="the recording's name (default: from the input)")
     p.set_defaults(handler=lambda args: _cmd_import(args, sys.stdout))
+
+
+def _add_coverage(sub: Any) -> None:
+    p = sub.add_parser(
+        "coverage",
+        help="which RFC 7643/7644 requirements the suite checks",
+        description="The RFC 7643/7644 requirement catalogue: per RFC and level, how many "
+        "requirements the bundled recordings and the schema-driven checks cover, in part or "
+        "not at all, then every uncovered one with the reason.",
+    )
+    p.add_argument(
+        "--json", metavar="FILE", help="also write the report as JSON ('-': stdout only)"
+    )
+    p.set_defaults(handler=lambda args: _cmd_coverage(args, sys.stdout))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -303,6 +318,24 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"INVALID {error}\n")
     out.write(f"{len(recordings)} valid, {len(errors)} invalid\n")
     return 2 if errors else 0
+
+
+def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.coverage import coverage, render
+
+    report = coverage()
+    if args.json == "-":
+        out.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return 0
+    render(report, out)
+    if args.json:
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            Path(args.json).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _UsageError(f"--json {args.json}: {exc.strerror or exc}") from exc
+        out.write(f"report written to {args.json}\n")
+    return 0
 
 
 def _cmd_import(args: argparse.Namespace, out: TextIO) -> int:

@@ -400,7 +400,9 @@ def _complex_value(attribute: Attribute, tag: str) -> _Value | None:
                 return None
             continue
         sent[sub.name] = value.sent
-        if not sub.hidden and sub.returned != "request":
+        computed = attribute.name.lower() == "name" and sub.name.lower() == "formatted"
+        if not sub.hidden and sub.returned != "request" and not computed:
+            # RFC 7643 §4.1.1: a server may return name.formatted built from the components.
             expect[sub.name] = value.expect
     if not sent:
         return None

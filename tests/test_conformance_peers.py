@@ -1,9 +1,15 @@
-"""The suite against a peer: scim2-server 0.8.3 (a test oracle, in process over WSGI). Its real
-defects are found at the right RFC level, its RFC-correct refusals of IdP quirks are not RFC
-failures, no check errors, and the checks generated from its /Schemas run clean."""
+"""The suite against peers, both test oracles in the test extra: scim2-server 0.8.3 (in process
+over WSGI) and django-scim2 0.23.0 (in a minimal Django project, tests/peers, run in a child
+process because Django's settings are process-wide). Their real defects are found at the right RFC
+level, their RFC-correct refusals of IdP quirks are not RFC failures, and no check errors."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -115,3 +121,72 @@ def test_the_schema_driven_checks_run_clean(peer_run: tuple[RunResult, int]) -> 
     assert len(schema) == generated >= 25
     assert sum(len(r.steps) for r in schema) > 120
     assert [r.recording.name for r in schema if r.outcome is not Outcome.PASSED] == []
+
+
+# -- django-scim2 ---------------------------------------------------------------------------------
+
+PEERS = Path(__file__).parent / "peers"
+
+
+@pytest.fixture(scope="module")
+def django_scim2_run() -> dict[str, Any]:
+    pytest.importorskip("django_scim", reason="django-scim2 (the test extra) is not installed")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(PEERS), *sys.path])}
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    done = subprocess.run(
+        [sys.executable, "-m", "peer_django_scim2.run"],
+        cwd=PEERS,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    verdicts: dict[str, Any] = json.loads(done.stdout)
+    return verdicts
+
+
+def test_django_scim2_no_check_errors(django_scim2_run: dict[str, Any]) -> None:
+    steps = django_scim2_run["steps"]
+    assert len(steps) > 400
+    assert [k for k, v in steps.items() if v["outcome"] == "error"] == []
+    assert "error" not in django_scim2_run["recordings"].values()
+    assert django_scim2_run["generated"] >= 20 and django_scim2_run["notes"] == []
+
+
+@pytest.mark.parametrize(
+    ("check", "rfc", "says"),
+    [
+        # Creates users without a userName (RFC 7643 §4.1.1).
+        ("rfc/7644-3.3-create-errors#missing-userName-400", "failed", "got 201"),
+        ("rfc/schema/User/userName#required-post", "failed", "got 201"),
+        ("rfc/7643-4.1.1-username-not-empty#put-empty-userName-400", "failed", "got 200"),
+        # The Error's status is an integer, not the JSON string RFC 7644 §3.12 asks for.
+        ("rfc/7644-3.3-create-errors#duplicate-userName-409", "failed", "$.status"),
+        # Drops emails.type.
+        ("rfc/7644-3.3-create#round-trip", "failed", "emails"),
+        # 500s on PATCH.
+        ("rfc/7644-3.5.2-patch-errors#remove-without-path-noTarget", "failed", "got 500"),
+        ("rfc/7644-3.5.2-patch-errors#malformed-path", "failed", "got 500"),
+        # No totalResults in the discovery lists (RFC 7644 §4, §3.4.2).
+        ("rfc/7644-4-discovery-read-only#schemas-list-response", "failed", "totalResults"),
+        ("rfc/7644-4-discovery-read-only#resourcetypes-list-response", "failed", "totalResults"),
+        # From its own /Schemas: an object accepted as a string, a 500 for an object password,
+        # and group members dropped on create.
+        ("rfc/schema/User/title#type-invalid:title", "failed", "got 201"),
+        ("rfc/schema/User/password#type-invalid:password", "failed", "got 500"),
+        ("rfc/schema/Group/members#round-trip", "warned", "members"),
+    ],
+)
+def test_django_scim2_known_defects_are_found(
+    django_scim2_run: dict[str, Any], check: str, rfc: str, says: str
+) -> None:
+    verdict = django_scim2_run["steps"][check]
+    assert verdict["rfc"] == rfc
+    assert says in verdict["summary"]
+
+
+def test_django_scim2_quirk_refusals_are_not_rfc_failures(django_scim2_run: dict[str, Any]) -> None:
+    quirks = {k: v for k, v in django_scim2_run["steps"].items() if v["quirk"]}
+    assert quirks
+    assert [k for k, v in quirks.items() if v["rfc"] == "failed"] == []

@@ -15,7 +15,9 @@ from scimcore.errors import (
     Mutability,
     NoTarget,
     ScimError,
+    TooMany,
 )
+from scimcore.filter import Compare, Or
 from scimcore.models import validate_resource
 from scimcore.patch._paths import Target, resolve_path, target_of
 from scimcore.patch._request import MAX_OPERATIONS, MISSING, Operation, OpName, parse_request
@@ -76,6 +78,9 @@ def patch_resource(
     resource_type: ResourceType | str | None = None,
     dialects: Sequence[Dialect] | None = None,
     max_operations: int = MAX_OPERATIONS,
+    max_values: int | None = None,
+    limits: Mapping[str, int] | None = None,
+    validate: bool = True,
 ) -> PatchResult:
     """Apply a PatchOp message (RFC 7644 §3.5.2) to ``resource``, all or nothing.
 
@@ -85,7 +90,16 @@ def patch_resource(
     non-RFC shapes real IdPs send. The operations apply in order to a copy; the first failing
     operation raises a :class:`~scimcore.ScimError` whose detail starts with ``operation N`` and
     whose JSON path points into ``Operations[N]``, and the input stays untouched. A result that no
-    longer validates against the schema is refused as a whole.
+    longer validates against the schema is refused as a whole (``validate=False`` leaves that
+    check to a caller that validates the result itself, so it runs once).
+
+    The cost is linear in the request and the values it touches: equal elements are found
+    through an index by value (kept across operations), a run of consecutive filtered removes
+    on one attribute is applied in one pass (``value eq "…"`` filters by a hash lookup), and the
+    resource is copied once and validated once. ``max_values`` caps every multi-valued attribute
+    of the request and of the result (``tooMany``; see :func:`check_sizes`), ``limits`` per
+    attribute name; a request carrying more values than that for one path is refused before
+    any operation is applied.
     """
     if strict and dialects:
         raise ConfigurationError("strict=True means no dialects; do not pass both")
@@ -96,14 +110,93 @@ def patch_resource(
     )
     rt = _resource_type(resource, registry, resource_type)
     operations = parse_request(request, active, max_operations=max_operations)
+    if max_values is not None:
+        _check_request_sizes(operations, max_values, limits or {})
     patcher = _Patcher(copy_json(resource), rt, registry, active)
-    for operation in operations:
+    i = 0
+    while i < len(operations):
+        run = patcher.removal_run(operations, i)
         try:
-            patcher.apply(operation)
+            if len(run) > 1:
+                patcher.remove_run(run)
+            else:
+                patcher.apply(operations[i])
+        except _RunError as exc:
+            raise _located(exc.error, exc.operation) from exc.error
         except ScimError as exc:
-            raise _located(exc, operation) from exc
-    _validate(patcher.doc, rt, registry)
+            raise _located(exc, operations[i]) from exc
+        i += max(1, len(run))
+    if max_values is not None:
+        check_sizes(patcher.doc, rt, registry, max_values, limits=limits)
+    if validate:
+        _validate(patcher.doc, rt, registry)
     return PatchResult(resource=patcher.doc, changed=patcher.doc != resource)
+
+
+def _check_request_sizes(
+    operations: Sequence[Operation], limit: int, limits: Mapping[str, int]
+) -> None:
+    """Refuse, before any work, a request carrying more values for one path than allowed."""
+    counts: dict[str, int] = {}
+    lowered = {k.lower(): v for k, v in limits.items()}
+    for operation in operations:
+        value = operation.value
+        if operation.op == "remove":
+            continue
+        if operation.path is None and isinstance(value, Mapping):
+            items = [(str(k), v) for k, v in value.items()]
+        else:
+            items = [(operation.path or "", value)]
+        for path, item in items:
+            if not isinstance(item, list):
+                continue
+            name = path.split("[", 1)[0].rsplit(":", 1)[-1].split(".", 1)[0].lower()
+            counts[name] = counts.get(name, 0) + len(item)
+            cap = lowered.get(name, limit)
+            if counts[name] > cap:
+                raise TooMany(
+                    f"this PATCH carries more than {cap} values for {name!r}; this server "
+                    f"keeps at most {cap} in one resource, so split the change",
+                    path=["Operations", operation.index, "value"],
+                )
+
+
+def check_sizes(
+    resource: Mapping[str, Any],
+    rt: ResourceType,
+    registry: SchemaRegistry,
+    limit: int,
+    *,
+    limits: Mapping[str, int] | None = None,
+) -> None:
+    """Refuse a resource holding more values in one multi-valued attribute than allowed.
+
+    ``limit`` applies to every multi-valued attribute, ``limits`` overrides it per attribute
+    name (``{"members": 100_000}``). The answer is 400 ``tooMany``: RFC 7644 §3.12 defines no
+    scimType for "too many values", ``tooMany`` is the one it has for a request that would make
+    the server process more than it is willing to, and 413 is about the size of the request
+    body (§3.7.4), which a one-member add to a huge group does not exceed.
+    """
+    lowered = {k.lower(): v for k, v in (limits or {}).items()}
+    for schema in registry.schemas_of(rt):
+        core = schema.id.lower() == rt.schema.lower()
+        container: Any = resource
+        if not core:
+            key = find_key(resource, schema.id)
+            container = resource.get(key) if key is not None else None
+        if not isinstance(container, Mapping):
+            continue
+        for attr in schema.attributes:
+            if not attr.multi_valued:
+                continue
+            value = _get(container, attr.name)
+            cap = lowered.get(attr.name.lower(), limit)
+            if isinstance(value, list) and len(value) > cap:
+                raise TooMany(
+                    f"{attr.name!r} would hold {len(value)} values; this server keeps at most "
+                    f"{cap} in one resource",
+                    path=[attr.name] if core else [schema.id, attr.name],
+                )
 
 
 def _resource_type(
@@ -177,6 +270,118 @@ class _Patcher:
         self.path_keys = any(d.path_keys for d in dialects)
         self.readonly_echo = any(d.readonly_echo for d in dialects)
         self.upsert_filtered = any(d.upsert_filtered for d in dialects)
+        self._indexes: dict[int, ElementIndex] = {}
+        """Element indexes by ``id()`` of the list they index, reused while that list is kept."""
+
+    def _index(self, attr: Attribute, elements: list[Any]) -> ElementIndex:
+        """The index of a list in the document, built once and kept while the list is."""
+        index = self._indexes.get(id(elements))
+        if index is None or index.elements is not elements or index.attr is not attr:
+            index = ElementIndex(attr, elements)
+            self._indexes[id(elements)] = index
+        return index
+
+    # -- runs of filtered removes -------------------------------------------------------------
+
+    def removal_run(self, operations: Sequence[Operation], start: int) -> list[_Removal]:
+        """The consecutive ``remove attr[filter]`` operations from ``start`` on one attribute.
+
+        Empty when the operation at ``start`` is not one (it is then applied on its own). Such
+        operations commute with each other (each drops the elements its filter selects), so a
+        run is applied in one pass over the elements instead of one pass per operation.
+        """
+        run: list[_Removal] = []
+        for operation in operations[start:]:
+            target = self._batchable(operation)
+            if target is None:
+                break
+            if run and (
+                target.attribute is not run[0].target.attribute
+                or target.schema.id != run[0].target.schema.id
+                or target.core != run[0].target.core
+            ):
+                break
+            run.append(_Removal(operation, target))
+        return run
+
+    def _batchable(self, operation: Operation) -> Target | None:
+        if operation.op != "remove" or operation.path is None:
+            return None
+        has_value = operation.value is not MISSING and operation.value is not None
+        if has_value and not self.dialects:
+            return None
+        try:
+            target = resolve_path(operation.path, self.rt, self.registry)
+        except ScimError:
+            return None
+        attribute = target.attribute
+        if (
+            attribute is None
+            or not attribute.multi_valued
+            or target.matcher is None
+            or target.sub is not None
+            or self._readonly(target)
+        ):
+            return None
+        return target
+
+    def remove_run(self, run: Sequence[_Removal]) -> None:
+        """Apply a run of filtered removes (see :meth:`removal_run`) in one pass."""
+        first = run[0].target
+        attr = first.attribute
+        assert attr is not None
+        container = self._container(first, create=False)
+        if container is None:
+            return
+        key = find_key(container, attr.name)
+        current = container.get(key) if key is not None else None
+        if isinstance(current, list) and key is not None:
+            by_value: dict[str, int] = {}
+            others: list[tuple[int, Any]] = []
+            value_sub = attr.sub_attribute("value")
+            exact = value_sub is not None and value_sub.case_exact
+            for j, removal in enumerate(run):
+                keys = _eq_values(removal.target.node, value_sub)
+                if keys is None:
+                    others.append((j, removal.target.matcher))
+                    continue
+                for k in keys:
+                    by_value.setdefault(k if exact else k.lower(), j)
+            out: list[Any] = []
+            last = -1
+            for element in current:
+                if not isinstance(element, Mapping):
+                    out.append(element)
+                    continue
+                chosen = -1
+                if by_value:
+                    v = _element_value(element)
+                    if type(v) is str:
+                        chosen = by_value.get(v if exact else v.lower(), -1)
+                for j, matcher in others:
+                    if chosen != -1 and j >= chosen:
+                        break
+                    if matcher(element):
+                        chosen = j
+                        break
+                if chosen == -1:
+                    out.append(element)
+                else:
+                    last = max(last, chosen)
+            if out:
+                container[key] = out
+            else:
+                if attr.required:
+                    removal = run[max(last, 0)]
+                    raise _RunError(
+                        Mutability(
+                            f"{attr.name!r} is required: it cannot be emptied",
+                            path=["Operations", removal.operation.index, "path"],
+                        ),
+                        removal.operation,
+                    )
+                del container[key]
+        self._drop_empty_extension(first)
 
     # -- dispatch -------------------------------------------------------------------------------
 
@@ -348,11 +553,10 @@ class _Patcher:
         if attr.multi_valued:
             _check_one_primary(attr, value, where)
             if op == "add" and isinstance(current, list):
-                new = list(current)
-                index = ElementIndex(attr, new)
+                # the document is a private copy: grow the list in place, through its index
+                index = self._index(attr, current)
                 written = [self._add_element(attr, index, item) for item in value]
-                _fix_primary(new, [i for i, v in zip(written, value) if _primary_in(v, None)])
-                _put(container, attr.name, new)
+                _fix_primary(current, [i for i, v in zip(written, value) if _primary_in(v, None)])
             else:
                 _put(container, attr.name, value)
         elif attr.type == "complex":
@@ -621,6 +825,56 @@ class _Patcher:
         if key is not None:
             self.doc[key] = {}
             self._drop_empty_extension(target)
+
+
+@attrs.frozen(slots=True)
+class _Removal:
+    """One operation of a run of filtered removes and its resolved target."""
+
+    operation: Operation
+    target: Target
+
+
+class _RunError(Exception):
+    """A failure inside a run of removes, carrying the operation it belongs to."""
+
+    def __init__(self, error: ScimError, operation: Operation) -> None:
+        super().__init__(error.detail)
+        self.error = error
+        self.operation = operation
+
+
+def _eq_values(node: Any, value_sub: Attribute | None) -> list[str] | None:
+    """The strings a ``value eq "…"`` filter (or an ``or`` of them) selects, else None.
+
+    Only for a string-typed ``value`` sub-attribute, where the filter engine compares with
+    ``==`` (caseExact) or ``str.lower`` (otherwise), as the lookup by value does.
+    """
+    if value_sub is None or value_sub.type not in ("string", "reference"):
+        return None
+    terms = node.terms if isinstance(node, Or) else (node,)
+    out: list[str] = []
+    for term in terms:
+        if not (
+            isinstance(term, Compare)
+            and term.op == "eq"
+            and term.path.urn is None
+            and term.path.sub is None
+            and term.path.name.lower() == "value"
+            and isinstance(term.value, str)
+        ):
+            return None
+        out.append(term.value)
+    return out
+
+
+def _element_value(element: Mapping[str, Any]) -> Any:
+    if "value" in element:
+        return element["value"]
+    for key, item in element.items():
+        if isinstance(key, str) and key.lower() == "value":
+            return item
+    return None
 
 
 def _get(obj: Mapping[str, Any], name: str) -> Any:

@@ -37,6 +37,15 @@ class ServiceConfig:
       ``max_filter_length`` (longer filters are refused with ``tooMany``).
     * ``bulk_max_operations`` and ``bulk_max_payload_bytes``: the ``/Bulk`` limits (413 beyond).
     * ``patch_response``: ``"resource"`` (200 with the patched resource) or ``"no_content"`` (204).
+      Either way a PATCH honours ``attributes``/``excludedAttributes`` (RFC 7644 §3.5.2 allows
+      200 with the resource or 204), so ``excludedAttributes=members`` keeps a big group's
+      reply small.
+    * ``patch_max_operations``: operations in one PATCH (more is 400 ``tooMany``).
+    * ``max_values`` and ``max_members``: the most values one multi-valued attribute may hold
+      (``members`` of a group: ``max_members``). A request that would store more is 400
+      ``tooMany`` before any work: RFC 7644 §3.12 has no scimType for "too many values" and
+      ``tooMany`` is its one for a request that asks the server to process more than it will;
+      413 (§3.7.4) is about the size of the body, which a one-member add to a full group is not.
     * ``group_display_name_unique``: refuse a second group with the same displayName (409).
     * ``rate_limit``: an optional :class:`~scimcore.service.RateLimit` (429 + Retry-After).
     * ``me``: resolves ``/Me`` to a User id; without it ``/Me`` answers 501.
@@ -68,6 +77,9 @@ class ServiceConfig:
     bulk_max_operations: int = 1000
     bulk_max_payload_bytes: int = 1_048_576
     patch_response: Literal["resource", "no_content"] = "resource"
+    patch_max_operations: int = 1000
+    max_values: int = 1000
+    max_members: int = 100_000
     group_display_name_unique: bool = False
     rate_limit: RateLimit | None = None
     me: MeResolver | None = None

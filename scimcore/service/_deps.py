@@ -14,7 +14,8 @@ from scimcore.models import loads as _loads
 from scimcore.models import project as _project
 from scimcore.models import validate_resource as _validate
 from scimcore.patch import patch_resource as _patch_resource
-from scimcore.schema import SchemaRegistry
+from scimcore.patch._engine import check_sizes as _check_sizes
+from scimcore.schema import ResourceType, SchemaRegistry
 
 
 def loads(body: bytes, *, max_bytes: int) -> dict[str, Any]:
@@ -73,7 +74,34 @@ def patch_resource(
     *,
     resource_type: str,
     registry: SchemaRegistry,
+    max_operations: int,
+    max_values: int,
+    limits: Mapping[str, int],
 ) -> tuple[dict[str, Any], bool]:
-    """Apply a PatchOp body; return the new resource and whether anything changed."""
-    result = _patch_resource(resource, request, registry=registry, resource_type=resource_type)
+    """Apply a PatchOp body; return the new resource and whether anything changed.
+
+    The result is not validated here: the service validates what it stores, once.
+    """
+    result = _patch_resource(
+        resource,
+        request,
+        registry=registry,
+        resource_type=resource_type,
+        max_operations=max_operations,
+        max_values=max_values,
+        limits=limits,
+        validate=False,
+    )
     return result.resource, result.changed
+
+
+def check_sizes(
+    resource: Mapping[str, Any],
+    *,
+    resource_type: ResourceType,
+    registry: SchemaRegistry,
+    max_values: int,
+    limits: Mapping[str, int],
+) -> None:
+    """Refuse (400 ``tooMany``) a body holding more values in one attribute than allowed."""
+    _check_sizes(resource, resource_type, registry, max_values, limits=limits)

@@ -18,6 +18,8 @@ from scimcore.errors import (
     InvalidValue,
     NotFound,
     PreconditionFailed,
+    ScimError,
+    TooMany,
     Uniqueness,
 )
 from scimcore.filter import Filter
@@ -30,7 +32,8 @@ from scimcore.service._hooks import DeleteInstead, RequestContext, WriteAction, 
 from scimcore.service._http import etag_for, parse_etags
 from scimcore.service._lenient import lenient_body
 from scimcore.service._listing import ListParams, list_response
-from scimcore.store import Query, Store, Stored, Transaction
+from scimcore.service._members import MemberStep, plan_member_patch
+from scimcore.store import MemberDelta, MemberDeltas, Query, Store, Stored, Transaction
 
 AuditWriter = Callable[[Transaction, RequestContext, "Trace", int], None]
 """Records one write inside its transaction: (transaction, context, trace, status)."""
@@ -384,23 +387,31 @@ class ResourceEngine:
         attributes: Sequence[str] | None = None,
         excluded: Sequence[str] | None = None,
     ) -> Outcome:
-        """PATCH: apply the operations atomically; 200 with the resource, or 204 if configured."""
+        """PATCH: apply the operations atomically; 200 with the resource, or 204 if configured.
+
+        A Group PATCH whose member operations are plain adds and removes goes through
+        :meth:`_patch_members` (members never loaded); anything else loads the resource,
+        patches it and validates the result once.
+        """
         trace.action, trace.resource_type, trace.resource_id = "patch", rt.name, rid
         with self.store.transaction() as tx:
+            fast = self._patch_members(tx, rt, rid, request, ctx, trace, if_match)
+            if fast is not None:
+                return self._patched(tx, rt, rid, fast, ctx, trace, attributes, excluded)
             old = self._load(tx, rt, rid, for_update=True)
             _check_if_match(if_match, old.version)
             patched, changed = _deps.patch_resource(
-                old.resource, request, resource_type=rt.name, registry=self.config.registry
+                old.resource,
+                request,
+                resource_type=rt.name,
+                registry=self.config.registry,
+                max_operations=self.config.patch_max_operations,
+                max_values=self.config.max_values,
+                limits=self._limits,
             )
             stored = old
             if changed:
-                clean = _deps.validate_resource(
-                    {k: v for k, v in patched.items() if k not in ("id", "meta")},
-                    resource_type=rt.name,
-                    registry=self.config.registry,
-                    context="replace",
-                    canonical=not self.config.lenient_bodies,
-                )
+                clean = self._validate_patched(rt, patched)
                 meta = dict(old.resource.get("meta") or {})
                 meta["lastModified"] = timestamp(self.clock())
                 clean["id"] = rid
@@ -419,14 +430,159 @@ class ResourceEngine:
                 )
             else:
                 trace.changes = {}
-            trace.user_name = _user_name(stored.resource)
-            etag = etag_for(stored.version)
-            if self.config.patch_response == "no_content":
-                self._audit(tx, ctx, trace, 204)
-                return Outcome(status=204, etag=etag)
-            body = self.render(tx, rt, [stored], attributes, excluded)[0]
-            self._audit(tx, ctx, trace, 200)
+            return self._patched(tx, rt, rid, stored, ctx, trace, attributes, excluded)
+
+    def _patched(
+        self,
+        tx: Transaction,
+        rt: ResourceType,
+        rid: str,
+        stored: Stored,
+        ctx: RequestContext,
+        trace: Trace,
+        attributes: Sequence[str] | None,
+        excluded: Sequence[str] | None,
+    ) -> Outcome:
+        """The reply to a PATCH: 204, or 200 with the resource as ``attributes`` asks."""
+        trace.user_name = _user_name(stored.resource)
+        etag = etag_for(stored.version)
+        if self.config.patch_response == "no_content":
+            self._audit(tx, ctx, trace, 204)
+            return Outcome(status=204, etag=etag)
+        slim = rt is self._group_rt and "members" not in stored.resource
+        if slim and _wants("members", attributes, excluded):  # the reply shows them: read them
+            stored = self._load(tx, rt, rid)
+        body = self.render(tx, rt, [stored], attributes, excluded)[0]
+        self._audit(tx, ctx, trace, 200)
         return Outcome(status=200, body=body, etag=etag, location=self.location(rt, rid))
+
+    @property
+    def _limits(self) -> dict[str, int]:
+        return {"members": self.config.max_members}
+
+    def _validate_patched(self, rt: ResourceType, patched: Mapping[str, Any]) -> dict[str, Any]:
+        """Validate a patched resource once, as a PUT body would be."""
+        try:
+            return _deps.validate_resource(
+                {k: v for k, v in patched.items() if k not in ("id", "meta")},
+                resource_type=rt.name,
+                registry=self.config.registry,
+                context="replace",
+                canonical=not self.config.lenient_bodies,
+            )
+        except ScimError as exc:
+            raise type(exc)(
+                f"the patched resource would no longer be valid: {exc.detail}", path=exc.path
+            ) from exc
+
+    def _patch_members(
+        self,
+        tx: Transaction,
+        rt: ResourceType,
+        rid: str,
+        request: Mapping[str, Any],
+        ctx: RequestContext,
+        trace: Trace,
+        if_match: str | None,
+    ) -> Stored | None:
+        """A Group PATCH as a member delta (see ``scimcore.service._members``), or None.
+
+        The group is read without its members; the store is asked only about the values the
+        request names, new members are resolved (and referenced by foreign key), and only the
+        changed member rows are written. The other attributes are patched on the member-less
+        group and validated; new member elements are built by the server. Not taken with
+        before-write hooks (they see whole resources) or a store without member deltas.
+        """
+        if rt is not self._group_rt or self.config.before_write or not isinstance(tx, MemberDeltas):
+            return None
+        plan = plan_member_patch(
+            request, rt, self.config.registry, max_operations=self.config.patch_max_operations
+        )
+        if plan is None:
+            return None
+        old = tx.get(rt.name, rid, exclude_members=True, for_update=True)
+        if old is None:
+            raise NotFound(f"no {rt.name} with id {rid!r}")
+        _check_if_match(if_match, old.version)
+        new: dict[str, Any] = dict(old.resource)
+        changed = False
+        if plan.rest is not None:
+            new, changed = _deps.patch_resource(
+                old.resource,
+                plan.rest,
+                resource_type=rt.name,
+                registry=self.config.registry,
+                max_operations=self.config.patch_max_operations,
+                max_values=self.config.max_values,
+                limits=self._limits,
+            )
+        delta, count = self._member_delta(tx, rid, plan.steps)
+        if not changed and not delta:
+            trace.changes = {}
+            return old
+        meta = dict(old.resource.get("meta") or {})
+        meta["lastModified"] = timestamp(self.clock())
+        if changed:
+            new = self._validate_patched(rt, new)
+        new = self._server_owned(rt, new, rid, meta)
+        self._check_group(tx, rt, rid, new, old.resource)
+        if count > self.config.max_members:
+            raise TooMany(
+                f"the group would have {count} members; this server keeps at most "
+                f"{self.config.max_members} in one group",
+                path=["members"],
+            )
+        added = []
+        for i, value in enumerate(delta.added):
+            entry: dict[str, Any] = {"value": value["value"]}
+            self._resolve_member(tx, rid, entry["value"], entry, i)
+            added.append(entry)
+        delta = MemberDelta(added=tuple(added), removed=delta.removed, clear=delta.clear)
+        stored = tx.update_group(rid, new, delta, expected_version=old.version)
+        changes = changed_attributes(
+            old.resource, new, resource_type=rt, registry=self.config.registry
+        )
+        if delta.clear:
+            changes["members"] = {"old": "every member", "new": None}
+        for member in delta.removed:
+            changes[f'members[value eq "{member}"]'] = {"old": {"value": member}, "new": None}
+        for entry in added:
+            changes[f'members[value eq "{entry["value"]}"]'] = {"old": None, "new": entry}
+        trace.changes = changes
+        return stored
+
+    def _member_delta(
+        self, tx: MemberDeltas, rid: str, steps: Sequence[MemberStep]
+    ) -> tuple[MemberDelta, int]:
+        """Fold the steps over the members they name; return the delta and the new count."""
+        named = [v for step in steps for v in step.values]
+        present = tx.members_among(rid, named) if named else {}
+        cleared = False
+        removed: dict[str, str] = {}
+        added: dict[str, str] = {}
+        for step in steps:
+            if step.kind == "clear":
+                cleared, added = True, {}
+                continue
+            for value in step.values:
+                key = value.lower()
+                there = key in added or (
+                    not cleared and key in present and present[key] not in removed
+                )
+                if step.kind == "add" and not there:
+                    added[key] = value
+                elif step.kind == "remove" and there:
+                    if key in added:
+                        del added[key]
+                    else:
+                        removed[present[key]] = present[key]
+        before = 0 if cleared else tx.member_count(rid) - len(removed)
+        delta = MemberDelta(
+            added=tuple({"value": v} for v in added.values()),
+            removed=() if cleared else tuple(removed),
+            clear=cleared,
+        )
+        return delta, before + len(added)
 
     def delete(
         self,

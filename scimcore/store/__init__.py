@@ -10,6 +10,8 @@ success and one :class:`~scimcore.errors.Uniqueness`.
 from scimcore.store._base import (
     DEFAULT_UNIQUE,
     FilterLike,
+    MemberDelta,
+    MemberDeltas,
     Page,
     Query,
     Store,
@@ -24,6 +26,8 @@ from scimcore.store._sqlite import SqliteStore
 __all__ = [
     "DEFAULT_UNIQUE",
     "FilterLike",
+    "MemberDelta",
+    "MemberDeltas",
     "MemoryStore",
     "Page",
     "PostgresStore",

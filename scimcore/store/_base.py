@@ -16,6 +16,8 @@ from scimcore.errors import InvalidCursor
 __all__ = [
     "DEFAULT_UNIQUE",
     "FilterLike",
+    "MemberDelta",
+    "MemberDeltas",
     "Page",
     "Query",
     "Store",
@@ -151,6 +153,61 @@ class Transaction(Protocol):
         """Remove ``member_id`` from every group; returns the ids of the groups changed.
 
         Each changed group gets a new version (and ``meta.lastModified`` when given).
+        """
+        ...
+
+
+@attrs.frozen
+class MemberDelta:
+    """A change to a group's members, applied in this order: ``clear`` drops every member,
+    ``removed`` drops the members with these ids (exactly as stored), ``added`` appends these
+    elements (each with its ``value``, and ``type``/``$ref``/``display`` as the server set them)
+    after the members that stay."""
+
+    added: tuple[Mapping[str, Any], ...] = ()
+    removed: tuple[str, ...] = ()
+    clear: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.clear)
+
+    def apply(self, members: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+        """The member list after this delta (the reference the stores' row changes agree with)."""
+        gone = set(self.removed)
+        kept = [] if self.clear else [dict(m) for m in members if m.get("value") not in gone]
+        return [*kept, *(dict(a) for a in self.added)]
+
+
+@runtime_checkable
+class MemberDeltas(Protocol):
+    """What a transaction offers to change a group's members without rewriting them all.
+
+    Optional: the service uses it when the transaction has it (the SQLite, PostgreSQL and
+    memory stores), and otherwise loads the group whole and :meth:`Transaction.replace` s it.
+    """
+
+    def member_count(self, group_id: str) -> int:
+        """How many members the group has (0 when it does not exist)."""
+        ...
+
+    def members_among(self, group_id: str, values: Sequence[str]) -> dict[str, str]:
+        """Which of ``values`` are members of the group, compared after ``str.lower``.
+
+        Maps the lower-cased value to the member id as stored.
+        """
+        ...
+
+    def update_group(
+        self,
+        id: str,
+        resource: Mapping[str, Any],
+        delta: MemberDelta,
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        """Overwrite a group's attributes other than ``members`` (``resource`` has none) and apply
+        ``delta`` to its members, touching only the member rows it names; checks as
+        :meth:`Transaction.replace` does. The Stored returned carries no ``members``.
         """
         ...
 

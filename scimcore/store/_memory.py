@@ -14,6 +14,7 @@ from scimcore.errors import InvalidValue, NotFound, PreconditionFailed, ServerEr
 from scimcore.schema import DEFAULT_REGISTRY, SchemaRegistry
 from scimcore.store._base import (
     DEFAULT_UNIQUE,
+    MemberDelta,
     Page,
     Query,
     Stored,
@@ -221,6 +222,40 @@ class _MemoryTransaction:
         entry = _Entry(old.seq, version, data)
         self._put(rt, id, entry)
         return self._stored(entry)
+
+    # -- member deltas (scimcore.store.MemberDeltas) ---------------------------------------------
+
+    def member_count(self, group_id: str) -> int:
+        entry = self._table("Group").get(group_id)
+        members = get_attr(entry.resource, "members") if entry is not None else None
+        return len(members) if isinstance(members, list) else 0
+
+    def members_among(self, group_id: str, values: Sequence[str]) -> dict[str, str]:
+        entry = self._table("Group").get(group_id)
+        wanted = {v.lower() for v in values}
+        out: dict[str, str] = {}
+        if entry is None:
+            return out
+        for _, member, _ in member_ids(entry.resource):
+            if member is not None and member.lower() in wanted:
+                out.setdefault(member.lower(), member)
+        return out
+
+    def update_group(
+        self,
+        id: str,
+        resource: Mapping[str, Any],
+        delta: MemberDelta,
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        self._writable()
+        old = self._existing("Group", id, expected_version)
+        members = [m for _, _, m in member_ids(old.resource)]
+        full = {k: v for k, v in resource.items() if k.lower() != "members"}
+        full["members"] = delta.apply(members)
+        stored = self.replace("Group", id, full, expected_version=old.version)
+        return Stored(_without_members(stored.resource), stored.version)
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
         self._writable()

@@ -124,6 +124,9 @@ class PostgresStore:
             " position integer NOT NULL, member_id text, data jsonb NOT NULL,"
             " PRIMARY KEY (group_seq, position))",
             f"CREATE INDEX IF NOT EXISTS {bare}member_id ON {p}member (member_id)",
+            # members_among: a group's members by lower-cased id, without reading them all
+            f"CREATE INDEX IF NOT EXISTS {bare}member_lower ON {p}member"
+            " (group_seq, lower(member_id))",
             f"CREATE TABLE IF NOT EXISTS {p}unique (rt text NOT NULL, attr text NOT NULL,"
             " value text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (rt, attr, value))",
             f"CREATE INDEX IF NOT EXISTS {bare}unique_seq ON {p}unique (rt, seq)",

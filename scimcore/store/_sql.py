@@ -40,6 +40,7 @@ from scimcore.filter import And, Filter, compile_sql
 from scimcore.schema import SchemaRegistry
 from scimcore.store._base import (
     FilterLike,
+    MemberDelta,
     Page,
     Query,
     Stored,
@@ -506,6 +507,94 @@ class SqlTransaction:
             raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
         self._write_members(rt, seq, resource, fresh=False)
         self._write_emails(rt, seq, resource, fresh=False)
+        return Stored(with_version(resource, version + 1), version + 1)
+
+    # -- member deltas (scimcore.store.MemberDeltas) ---------------------------------------------
+
+    def _group_seq(self, group_id: str) -> int | None:
+        row = self._x(f"SELECT seq FROM {self._t('Group')} WHERE id = %s", [group_id]).fetchone()
+        return None if row is None else int(row[0])
+
+    def member_count(self, group_id: str) -> int:
+        """How many member rows the group has (one indexed count, no member is read)."""
+        seq = self._group_seq(group_id)
+        if seq is None:
+            return 0
+        row = self._x(
+            f"SELECT count(*) FROM {self._members_table} WHERE group_seq = %s", [seq]
+        ).fetchone()
+        return int(row[0])
+
+    def members_among(self, group_id: str, values: Sequence[str]) -> dict[str, str]:
+        """Which ``values`` are members, by the ``(group_seq, lower(member_id))`` index."""
+        seq = self._group_seq(group_id)
+        wanted = sorted({v.lower() for v in values})
+        out: dict[str, str] = {}
+        if seq is None:
+            return out
+        low = self._d.lower("member_id")
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            rows = self._x(
+                f"SELECT member_id FROM {self._members_table}"
+                f" WHERE group_seq = %s AND {low} IN ({marks})",
+                [seq, *chunk],
+            ).fetchall()
+            for (member,) in rows:
+                if member is not None:
+                    out.setdefault(str(member).lower(), str(member))
+        return out
+
+    def update_group(
+        self,
+        id: str,
+        resource: Mapping[str, Any],
+        delta: MemberDelta,
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        """Write the group row and only the member rows ``delta`` names.
+
+        Removed members' rows are deleted, added members are inserted after the highest
+        position (positions keep the order; gaps are fine), every other member row stays as it
+        is. The foreign keys check each inserted member, as in a full write.
+        """
+        self._writable()
+        rt = "Group"
+        seq, version, _ = self._existing(rt, id, expected_version)
+        resource = {k: v for k, v in resource.items() if k.lower() != "members"}
+        resource["id"] = id
+        self._claim_unique(rt, seq, resource, fresh=False)
+        data = self._split(rt, resource, version + 1)
+        self._x(
+            f"UPDATE {self._t(rt)} SET version = %s, data = %s WHERE seq = %s AND version = %s",
+            [version + 1, self._d.dump(data), seq, version],
+        )
+        if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
+            raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
+        if delta.clear:
+            self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
+        removed = list(dict.fromkeys(delta.removed))
+        for start in range(0, len(removed), 500):
+            chunk = removed[start : start + 500]
+            marks = ",".join(["%s"] * len(chunk))
+            self._x(
+                f"DELETE FROM {self._members_table}"
+                f" WHERE group_seq = %s AND member_id IN ({marks})",
+                [seq, *chunk],
+            )
+        if delta.added:
+            row = self._x(
+                f"SELECT max(position) FROM {self._members_table} WHERE group_seq = %s", [seq]
+            ).fetchone()
+            position = 0 if row is None or row[0] is None else int(row[0]) + 1
+            for element in delta.added:
+                value = element.get("value")
+                self._insert_member(
+                    seq, position, value if isinstance(value, str) else None, element
+                )
+                position += 1
         return Stored(with_version(resource, version + 1), version + 1)
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:

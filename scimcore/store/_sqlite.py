@@ -121,6 +121,9 @@ class SqliteStore:
             f" group_ref TEXT REFERENCES {g} (id) ON DELETE CASCADE,"
             " PRIMARY KEY (group_seq, position))",
             f"CREATE INDEX IF NOT EXISTS {p}member_id ON {p}member (member_id)",
+            # members_among: a group's members by lower-cased id, without reading them all
+            f"CREATE INDEX IF NOT EXISTS {p}member_lower ON {p}member"
+            " (group_seq, scim_lower(member_id))",
             f"CREATE TABLE IF NOT EXISTS {p}unique (rt TEXT NOT NULL, attr TEXT NOT NULL,"
             " value TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (rt, attr, value))",
             f"CREATE INDEX IF NOT EXISTS {p}unique_seq ON {p}unique (rt, seq)",

@@ -166,9 +166,7 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
             known=known,
         )
         if result.found:
-            lines = [
-                f"fuzzing found {len(result.findings)} divergences from the reference model:"
-            ]
+            lines = [f"fuzzing found {len(result.findings)} divergences from the reference model:"]
             for finding in result.findings:
                 lines.append(f"- [{finding.status}] {finding.signature}: {finding.message}")
                 if finding.recording is not None:

@@ -32,6 +32,8 @@ class Defects:
     """PATCH as an unlocked read-modify-write: concurrent PATCHes overwrite each other."""
     one_server_error: bool = False
     """The first PATCH after 20 requests answers 500, once: a flaky target."""
+    dangling_members: bool = False
+    """A deleted user stays listed in its groups' members."""
     server_decorations: bool = False
     """Not a defect: fills in what the server may compute (meta, name.formatted, groups,
     members' display/$ref/type) with values of its own."""
@@ -45,6 +47,7 @@ class BrokenService:
     empty_emails: set[str] = field(default_factory=set)
     requests: int = 0
     errored: bool = False
+    dangling: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # the case-sensitive bug: no store-level (case-insensitive) uniqueness at all, and an
@@ -76,6 +79,10 @@ class BrokenService:
         if d.lost_primary_uniqueness and patching_user:
             return self._patch_keeping_primaries(request, path, body)
         self.requests += 1
+        if d.dangling_members and request.method == "DELETE" and path.startswith("/Users/"):
+            self._remember_groups(path.rsplit("/", 1)[1])
+        if d.dangling_members and request.method == "GET" and path.startswith("/Groups/"):
+            return self._with_dangling(request, path.rsplit("/", 1)[1])
         flaky = d.one_server_error and request.method == "PATCH" and self.requests > 20
         if flaky and not self.errored:
             self.errored = True
@@ -94,6 +101,23 @@ class BrokenService:
             if isinstance(created, dict) and body.get("emails") == []:
                 self.empty_emails.add(created["id"])
         return response
+
+    def _remember_groups(self, user_id: str) -> None:
+        with self.store.transaction(readonly=True) as tx:
+            groups = tx.search("Group", Query()).resources
+        for group in groups:
+            if any(m.get("value") == user_id for m in group.get("members") or []):
+                self.dangling.setdefault(group["id"], []).append(user_id)
+
+    def _with_dangling(self, request: ScimRequest, group_id: str) -> ScimResponse:
+        response = self.inner.handle(request)
+        body = _json(response.body)
+        if response.status != 200 or not isinstance(body, dict):
+            return response
+        members = body.setdefault("members", [])
+        present = {m.get("value") for m in members}
+        members += [{"value": v} for v in self.dangling.get(group_id, []) if v not in present]
+        return attrs.evolve(response, body=json.dumps(body).encode())
 
     def _read_modify_write(self, request: ScimRequest, body: dict[str, Any]) -> ScimResponse:
         current = self.inner.handle(attrs.evolve(request, method="GET", body=b""))

@@ -97,6 +97,8 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
             "tests.fuzz_target:CASE_SENSITIVE",
             "--examples",
             "40",
+            "--steps",
+            "10",
             "--seed",
             "5",
             "--out",

@@ -18,6 +18,7 @@ from conformance.transport import Response, ServiceTransport
 from scimcore.service import ScimService, ServiceConfig
 from tests.fuzz_target import BASE_URL, BrokenService, Defects
 from tests.store_backends import make_store
+from tests.strict_target import QUIRKS, StrictTarget
 
 
 def _target(**defects: bool) -> ServiceTransport:
@@ -206,3 +207,30 @@ def test_concurrent_mode_is_clean_on_scimcore(
 def test_finding_is_exported() -> None:
     assert Finding("s", "m", "confirmed").new
     assert not Finding("s", "m", "known").new
+
+
+def test_refusing_an_idp_quirk_is_graded_interop_not_rfc(tmp_path: Path) -> None:
+    quirks = QUIRKS - {"readd"}  # re-adding a member is RFC traffic, not a quirk
+    target = StrictTarget(reference_transport(), refuse=quirks)
+    result = fuzz(target, examples=40, steps=10, seed=3, out_dir=tmp_path)
+    assert result.findings
+    assert {f.axis for f in result.findings} == {"interop"}, [f.signature for f in result.findings]
+    assert all("RFC-correct" in f.message for f in result.findings)
+
+
+def test_a_deleted_user_left_in_its_groups_is_found_serially_and_not_blamed_on_a_race(
+    tmp_path: Path,
+) -> None:
+    result = fuzz(
+        _target(dangling_members=True),
+        examples=60,
+        seed=3,
+        out_dir=tmp_path,
+        clients=2,
+        rounds=5,
+    )
+    signatures = [f.signature for f in result.findings]
+    assert any("read back after user delete) | members" in s for s in signatures), signatures
+    races = [f for f in result.findings if f.signature.startswith("concurrent ")]
+    assert races and all(f.signature.endswith("also without concurrency") for f in races)
+    assert all("Not a race" in f.message for f in races)

@@ -165,7 +165,8 @@ def _report(result: Any) -> None:
     print(f"{len(result.findings)} new divergences, {len(result.known)} known")
     for finding in result.findings:
         seen = f", seen in {finding.occurrences} sequences" if finding.occurrences > 1 else ""
-        print(f"\nNEW DIVERGENCE ({finding.status}{seen}) {finding.signature}")
+        axis = ", IdP interop, not an RFC failure" if finding.axis == "interop" else ""
+        print(f"\nNEW DIVERGENCE ({finding.status}{axis}{seen}) {finding.signature}")
         print(f"  {finding.message}")
         for line in finding.interleaving:
             print(f"    {line}")

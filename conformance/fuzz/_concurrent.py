@@ -351,11 +351,44 @@ def _one_round(
             f"reference model ({search.tried} orders tried; the closest diverged after "
             f"{search.closest[0]} operations: {search.closest[1]})"
         )
+        serial = _serially(env, round_, [d.op for d in observed])
+        if serial:
+            signature += " | also without concurrency"
+            message += (
+                f". Not a race: sent one at a time, in the order they started, the same "
+                f"operations diverge too: {serial}"
+            )
         return signature, message, _describe(observed, finals, round_, t0, target)
     finally:
         for path in sorted(created, key=lambda p: not p.startswith("/Groups")):
             with contextlib.suppress(Exception):  # best effort; the verdict is made
                 target.transport.send(_delete(target, path))
+
+
+def _serially(env: FuzzEnv, round_: _Round, ops: list[_Op]) -> str:
+    """Send setup and ``ops`` one at a time to the target and a fresh model: the first
+    divergence's message, or "" when none (then only concurrency explains the finding)."""
+    unique = "fs" + secrets.token_hex(4)
+    target = Side(env.target, unique, env.token)
+    ref = Side(env.reference(), unique)
+    created: list[str] = []
+    try:
+        steps = [(t, h) for t, h in round_.setup] + [(op.template, op.creates) for op in ops]
+        for template, handle in [*steps, *((t, None) for t in round_.final)]:
+            mine, theirs = ref.send(template), target.send(template)
+            env.requests += 1
+            _keep_id(ref, handle, mine)
+            _keep_id(target, handle, theirs)
+            if handle is not None and handle in target.ids:
+                created.append(f"{template.path}/{target.ids[handle]}")
+            compare(Exchange(template, mine, theirs), ref, target)
+    except Divergence as exc:
+        return exc.message
+    finally:
+        for path in sorted(created, key=lambda p: not p.startswith("/Groups")):
+            with contextlib.suppress(Exception):  # best effort; the verdict is made
+                target.transport.send(_delete(target, path))
+    return ""
 
 
 def _path_of(template: Template, side: Side, handle: str | None) -> str:

@@ -40,6 +40,11 @@ class Finding:
     interleaving: tuple[str, ...] = ()
 
     @property
+    def axis(self) -> str:
+        """``interop`` when the target refused an IdP quirk (RFC-correct), else ``rfc``."""
+        return "interop" if self.signature.endswith("| interop") else "rfc"
+
+    @property
     def new(self) -> bool:
         """True unless the known-divergences file lists it."""
         return self.status != KNOWN
@@ -50,6 +55,7 @@ class Finding:
             "signature": self.signature,
             "message": self.message,
             "status": self.status,
+            "axis": self.axis,
             "occurrences": self.occurrences,
             "recording": None if self.recording is None else str(self.recording),
             "steps": self.steps,

@@ -109,6 +109,22 @@ def _user_body(name: str, emails: str, active: bool, department: str | None) -> 
     return body
 
 
+_ENTRA_OP = 'Entra capitalises the op ("Add"), RFC 7644 §3.5.2 names it "add"'
+#: The non-RFC shapes among the PATCHes below, and whose they are (see research/idp-catalog.md).
+QUIRKS: dict[str, str] = {
+    "entra-deactivate": (
+        'Entra sends active as the string "False" (RFC 7643 §2.3.2: a boolean)'
+        " and capitalises the op"
+    ),
+    "entra-title": _ENTRA_OP,
+    "entra-add-member": _ENTRA_OP,
+    "entra-remove-member": (
+        "Entra removes a member with path members and a value list; RFC 7644 §3.5.2.2 defines "
+        "no value for remove (a filterless multi-valued path means remove all)"
+    ),
+}
+
+
 def _patch(*operations: dict[str, Any]) -> dict[str, Any]:
     return {"schemas": [PATCH_URN], "Operations": list(operations)}
 
@@ -187,6 +203,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self.tgt = Side(self.env.target, unique, self.env.token)
         self.trace: list[Exchange] = []
         self.created: list[tuple[str, str]] = []
+        self.group_handles: list[str] = []
         self.count = 0
         # After a divergence that is not raised (a known or already reported signature, or a
         # new one while another is being shrunk) the two sides no longer share a state: the
@@ -312,7 +329,11 @@ class FuzzMachine(RuleBasedStateMachine):
         """A PATCH in one of the shapes Okta, Entra and JumpCloud send."""
         self._send(
             Template(
-                f"patch user ({shape})", "PATCH", f"/Users/${{id_{user}}}", body=USER_PATCHES[shape]
+                f"patch user ({shape})",
+                "PATCH",
+                f"/Users/${{id_{user}}}",
+                body=USER_PATCHES[shape],
+                quirk=QUIRKS.get(shape, ""),
             )
         )
         self._read_back("/Users", user, f"PATCH {shape}")
@@ -323,6 +344,8 @@ class FuzzMachine(RuleBasedStateMachine):
         """DELETE /Users/{id}, then the id is gone (404) on both sides."""
         self._send(Template("delete user", "DELETE", f"/Users/${{id_{user}}}"))
         self._send(Template("get deleted user", "GET", f"/Users/${{id_{user}}}"))
+        for group in self.group_handles[-2:]:  # a deleted user leaves its groups
+            self._read_back("/Groups", group, "user delete")
 
     # -- groups -------------------------------------------------------------------------------
 
@@ -339,7 +362,10 @@ class FuzzMachine(RuleBasedStateMachine):
         exchange = self._send(
             Template("create group", "POST", "/Groups", body=body, check="resource", capture=handle)
         )
-        return handle if self._created(exchange, handle, "/Groups") else multiple()
+        if not self._created(exchange, handle, "/Groups"):
+            return multiple()
+        self.group_handles.append(handle)
+        return handle
 
     @rule(group=groups, user=users, style=st.sampled_from(("okta", "entra", "jumpcloud")))
     @_rule
@@ -351,7 +377,13 @@ class FuzzMachine(RuleBasedStateMachine):
         op = "Add" if style == "entra" else "add"
         body = _patch({"op": op, "path": "members", "value": [member]})
         self._send(
-            Template(f"add member ({style})", "PATCH", f"/Groups/${{id_{group}}}", body=body)
+            Template(
+                f"add member ({style})",
+                "PATCH",
+                f"/Groups/${{id_{group}}}",
+                body=body,
+                quirk=QUIRKS.get(f"{style}-add-member", ""),
+            )
         )
         self._read_back("/Groups", group, "member add")
 
@@ -365,7 +397,8 @@ class FuzzMachine(RuleBasedStateMachine):
             op = {"op": "Remove", "path": "members", "value": [{"value": f"${{id_{user}}}"}]}
         body = _patch(op)
         path = f"/Groups/${{id_{group}}}"
-        self._send(Template(f"remove member ({style})", "PATCH", path, body=body))
+        quirk = QUIRKS.get(f"{style}-remove-member", "")
+        self._send(Template(f"remove member ({style})", "PATCH", path, body=body, quirk=quirk))
         self._read_back("/Groups", group, "member removal")
 
     @rule(group=groups)

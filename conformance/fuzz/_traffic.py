@@ -63,7 +63,9 @@ class Template:
     ``check`` is ``resource`` (compare the returned resource), ``list`` (compare which resources
     a filter returned), ``page`` (compare totalResults and the page size: implementations may
     order an unsorted list differently), or ``status`` (compare the status class only).
-    ``capture`` names the handle whose id the response's ``/id`` holds.
+    ``capture`` names the handle whose id the response's ``/id`` holds. ``quirk`` says which
+    IdP's non-RFC shape the request carries: a target refusing it is RFC-correct but does not
+    interoperate with that IdP, and the divergence is graded on the interop axis.
     """
 
     label: str
@@ -73,6 +75,7 @@ class Template:
     body: Any = None
     check: str = "status"
     capture: str | None = None
+    quirk: str = ""
 
 
 @dataclass(frozen=True)
@@ -258,6 +261,15 @@ def compare(exchange: Exchange, ref: Side, tgt: Side) -> None:
         raise Divergence(
             f"{where}: the target answered {_brief(exchange.target)}, a server error",
             f"{op} | status | 5xx",
+        )
+    refused = status_class(exchange.reference.status) == 2 and exchange.target.status in range(
+        400, 500
+    )
+    if refused and t.quirk:
+        raise Divergence(
+            f"{where}: the target refuses an IdP quirk with {_brief(exchange.target)}: "
+            f"{t.quirk}. Refusing it is RFC-correct, but that IdP's traffic fails",
+            f"{op} | status | {exchange.reference.status} expected, 4xx answered | interop",
         )
     if status_class(exchange.reference.status) != status_class(exchange.target.status):
         raise Divergence(

@@ -1,4 +1,4 @@
-"""The ``scim-conformance`` command line: run, list, validate, import.
+"""The ``scim-conformance`` command line: run, list, validate, import, coverage.
 
 Exit status: 0 when everything that ran passed, 1 when a check failed, 2 for a usage or setup
 error (bad arguments, unreadable recordings, an unreachable target or a refused token: the
@@ -52,6 +52,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_list(sub)
     _add_validate(sub)
     _add_import(sub)
+    _add_coverage(sub)
     add_fuzz_parser(sub)
     return parser
 
@@ -103,6 +104,13 @@ def _add_run(sub: Any) -> None:
         "they need (without it they run as warnings; IdP recordings are always graded fully: "
         "IdPs ignore ServiceProviderConfig)",
     )
+    p.add_argument(
+        "--schema-checks",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="generate checks from the target's own /Schemas and /ResourceTypes for every "
+        "declared attribute (default: on when the bundled RFC suite is selected)",
+    )
     p.add_argument("--no-cleanup", action="store_true", help="keep what the sequences created")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds per request (HTTP)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
@@ -129,6 +137,20 @@ def _add_import(sub: Any) -> None:
     p.add_argument("-o", "--out", metavar="FILE", help="output file (default: stdout)")
     p.add_argument("--name", help="the recording's name (default: from the input)")
     p.set_defaults(handler=lambda args: _cmd_import(args, sys.stdout))
+
+
+def _add_coverage(sub: Any) -> None:
+    p = sub.add_parser(
+        "coverage",
+        help="which RFC 7643/7644 requirements the suite checks",
+        description="The RFC 7643/7644 requirement catalogue: per RFC and level, how many "
+        "requirements the bundled recordings and the schema-driven checks cover, in part or "
+        "not at all, then every uncovered one with the reason.",
+    )
+    p.add_argument(
+        "--json", metavar="FILE", help="also write the report as JSON ('-': stdout only)"
+    )
+    p.set_defaults(handler=lambda args: _cmd_coverage(args, sys.stdout))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -233,6 +255,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             cleanup=not args.no_cleanup,
         )
         preflight(transport, runner.default_headers(), token=token)
+        if _wants_schema_checks(args):
+            recordings = recordings + _schema_checks(args, transport, runner, out)
         result = runner.run(recordings, errors, on_event=console.handle)
     for path, writer in (
         (args.json, write_json),
@@ -243,6 +267,32 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             writer(result, path, redactor=redactor)
             out.write(f"report written to {path}\n")
     return result.exit_code
+
+
+def _wants_schema_checks(args: argparse.Namespace) -> bool:
+    """On when asked, or by default when the bundled RFC suite is part of the selection."""
+    if args.schema_checks is not None:
+        return bool(args.schema_checks)
+    return args.recordings is None and (not args.idp or "rfc" in {i.lower() for i in args.idp})
+
+
+def _schema_checks(
+    args: argparse.Namespace, transport: Transport, runner: Any, out: TextIO
+) -> list[Any]:
+    from conformance.loader import select
+    from conformance.schema_checks import schema_recordings
+
+    generated = schema_recordings(transport, runner.default_headers())
+    chosen = select(generated.recordings, keyword=args.keyword)
+    if not args.quiet:
+        steps = sum(len(r.steps) for r in chosen)
+        out.write(
+            f"schema-driven checks: {len(chosen)} recording(s), {steps} step(s) generated from "
+            "the target's /Schemas and /ResourceTypes\n"
+        )
+        for note in generated.notes:
+            out.write(f"  not generated: {note}\n")
+    return chosen
 
 
 def _cmd_list(args: argparse.Namespace, out: TextIO) -> int:
@@ -268,6 +318,24 @@ def _cmd_validate(args: argparse.Namespace, out: TextIO) -> int:
         out.write(f"INVALID {error}\n")
     out.write(f"{len(recordings)} valid, {len(errors)} invalid\n")
     return 2 if errors else 0
+
+
+def _cmd_coverage(args: argparse.Namespace, out: TextIO) -> int:
+    from conformance.coverage import coverage, render
+
+    report = coverage()
+    if args.json == "-":
+        out.write(json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        return 0
+    render(report, out)
+    if args.json:
+        text = json.dumps(report.to_dict(), indent=2, ensure_ascii=False) + "\n"
+        try:
+            Path(args.json).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise _UsageError(f"--json {args.json}: {exc.strerror or exc}") from exc
+        out.write(f"report written to {args.json}\n")
+    return 0
 
 
 def _cmd_import(args: argparse.Namespace, out: TextIO) -> int:

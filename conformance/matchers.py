@@ -10,6 +10,7 @@ element, in any order. An object whose keys are all matcher keys is a matcher:
 ``{"$len": N}``        a string, array or object of exactly N characters, elements or members
 ``{"$exact": V}``      whole-value equality, array order and every member included
 ``{"$ordered": […]}``  an array of exactly these elements, in this order, each matched as a subset
+``{"$not": E}``        anything that does not match the expectation E (absent included)
 
 Several matcher keys in one object must all hold. Any other key starting with ``$`` (``$ref``) is an
 attribute name.
@@ -24,7 +25,9 @@ from typing import Any, Final
 
 __all__ = ["ABSENT", "MATCHER_KEYS", "Mismatch", "check_expectation", "json_path", "match"]
 
-MATCHER_KEYS: Final = frozenset({"$absent", "$regex", "$type", "$len", "$exact", "$ordered"})
+MATCHER_KEYS: Final = frozenset(
+    {"$absent", "$regex", "$type", "$len", "$exact", "$ordered", "$not"}
+)
 _TYPES: Final = frozenset({"string", "number", "boolean", "object", "array", "null"})
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 
@@ -250,6 +253,12 @@ def _ordered(arg: Any, actual: Any) -> str | None:
     return None
 
 
+def _not(arg: Any, actual: Any) -> str | None:
+    if match(arg, actual) is not None:
+        return None
+    return f"expected anything but {_short(arg)}, got {_short(actual)}"
+
+
 _MATCHERS = {
     "$absent": _absent,
     "$regex": _regex,
@@ -257,6 +266,7 @@ _MATCHERS = {
     "$len": _len,
     "$exact": _exact,
     "$ordered": _ordered,
+    "$not": _not,
 }
 
 
@@ -309,3 +319,5 @@ def _check_argument(key: str, arg: Any, path: str) -> Iterator[tuple[str, str]]:
         else:
             for i, item in enumerate(arg):
                 yield from check_expectation(item, json_path(path, i))
+    elif key == "$not":
+        yield from check_expectation(arg, path)

@@ -176,8 +176,12 @@ def _object_check(
                 exc.path.insert(0, key)
                 raise
         for name in required:
-            if name not in out or out[name] == []:
-                raise _Bad(InvalidValue, f"{label}.{name} is required", [_sent(value, name)])
+            if name not in out or _blank(out[name]):
+                raise _Bad(
+                    InvalidValue,
+                    f"{label}.{name} is required (an empty or blank string is no value)",
+                    [_sent(value, name)],
+                )
         return out
 
     return check_object
@@ -301,8 +305,10 @@ def _compile(
                 exc.path.insert(0, key)
                 raise
         for name in required:
-            if name not in out or out[name] == []:
-                detail = f"{name} is required for a {rt.name}"
+            if name not in out or _blank(out[name]):
+                detail = (
+                    f"{name} is required for a {rt.name} (an empty or blank string is no value)"
+                )
                 raise _Bad(InvalidValue, detail, [_sent(data, name)])
         listed = out["schemas"]
         for urn in ext_urns:
@@ -311,6 +317,13 @@ def _compile(
         return out
 
     return check_resource
+
+
+def _blank(value: Any) -> bool:
+    """No value for a required attribute: an empty array, or an empty or whitespace-only string
+    (RFC 7643 §4.1.1: each User has a non-empty userName; §4.2: ``required`` asks for a
+    non-empty value)."""
+    return value == [] or (isinstance(value, str) and not value.strip())
 
 
 _PLANS: dict[int, tuple[SchemaRegistry, dict[tuple[str, str, bool], Any]]] = {}

@@ -1,0 +1,5 @@
+"""django-scim2's URLs at /scim/v2/."""
+
+from django.urls import include, path
+
+urlpatterns = [path("scim/v2/", include("django_scim.urls", namespace="scim"))]

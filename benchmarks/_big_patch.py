@@ -11,8 +11,9 @@ process (no HTTP), with the reference server's defaults:
   with ``excludedAttributes=members``.
 - ``1,000 filtered removes``: one PATCH of 1,000 ``remove members[value eq "…"]`` operations on
   the 20,000-member group (the members are added back, untimed, between runs).
-- ``unrelated POST during the big PATCH``: a second thread POSTs a user 20 ms after the
-  400 x 100 PATCH starts; its latency is how long an unrelated client waits behind the PATCH.
+- ``unrelated POST during the big PATCH``: while the 400 x 100 PATCH runs in one thread, the
+  main thread POSTs a user at one of 8 moments spread over the PATCH's duration; the worst of
+  the 8 latencies is how long an unrelated client can wait behind the PATCH.
 """
 
 from __future__ import annotations
@@ -135,19 +136,20 @@ def measure(runs: int = 3) -> dict[str, float]:
         out["400 x 100 emails PATCH"] = statistics.median(timings) * 1000
 
         waits: list[float] = []
-        for _ in range(runs):
+        span = statistics.median(timings)
+        for k in range(8):  # POSTs spread over the whole PATCH; the worst one counts
             timings.clear()
             started.clear()
             worker = threading.Thread(target=big_patch)
             worker.start()
             started.wait()
-            time.sleep(0.02)  # the PATCH has parsed its body and holds the write lock by now
+            time.sleep(span * k / 8)
             start = time.perf_counter()
             n = next(counter)
             _check(_call(svc, "POST", "/Users", {"schemas": [USER_URN], "userName": f"x{n}"}), 201)
             waits.append(time.perf_counter() - start)
             worker.join()
-        out["unrelated POST during the big PATCH"] = statistics.median(waits) * 1000
+        out["unrelated POST during the big PATCH (worst of 8)"] = max(waits) * 1000
 
         gid, users = _seed_group(svc)
         spare = users[-1]
@@ -200,7 +202,7 @@ def measure(runs: int = 3) -> dict[str, float]:
 
 TARGETS = {
     "400 x 100 emails PATCH": 200.0,
-    "unrelated POST during the big PATCH": 100.0,
+    "unrelated POST during the big PATCH (worst of 8)": 100.0,
     "one-member add, 20,000 members (excludedAttributes=members)": 5.0,
     "one-member remove, 20,000 members (excludedAttributes=members)": 5.0,
     "1,000 filtered removes, 20,000 members": 50.0,

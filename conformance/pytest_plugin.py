@@ -138,11 +138,12 @@ def _recording_test(recording: Any) -> Callable[..., None]:
 
 @pytest.fixture
 def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Callable[..., Any]:
-    """Run model-based fuzzing against the target; fails the test on a divergence.
+    """Run model-based fuzzing against the target; fails the test on new divergences.
 
     ``scim_fuzz(examples=50, seed=1, time_budget=None, out_dir=None)`` returns the
-    :class:`~conformance.fuzz.FuzzResult`; on a divergence the test fails with the message and
-    the path of the shrunk ``scim-recording/1`` file (in ``out_dir``, default ``tmp_path``).
+    :class:`~conformance.fuzz.FuzzResult`; on new divergences the test fails listing each one
+    with its signature and the path of its shrunk ``scim-recording/1`` file (in ``out_dir``,
+    default ``tmp_path``). ``known`` (a file or ``{signature: reason}``) lists known ones.
     """
 
     def run_fuzz(
@@ -151,6 +152,7 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
         seed: int | None = None,
         time_budget: float | None = None,
         out_dir: str | Path | None = None,
+        known: Any = None,
     ) -> Any:
         from conformance.fuzz import fuzz
 
@@ -161,12 +163,17 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
             seed=seed,
             time_budget=time_budget,
             out_dir=out_dir if out_dir is not None else tmp_path,
+            known=known,
         )
         if result.found:
-            raise RecordingFailed(
-                f"fuzzing found a divergence from the reference model: {result.message}\n"
-                f"shrunk to {result.steps} steps, replayable recording: {result.recording}"
-            )
+            lines = [f"fuzzing found {len(result.findings)} divergences from the reference model:"]
+            for finding in result.findings:
+                lines.append(f"- [{finding.status}] {finding.signature}: {finding.message}")
+                if finding.recording is not None:
+                    lines.append(f"  replayable recording: {finding.recording}")
+                elif finding.reason:
+                    lines.append(f"  no recording: {finding.reason}")
+            raise RecordingFailed("\n".join(lines))
         return result
 
     return run_fuzz

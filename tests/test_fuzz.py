@@ -41,7 +41,7 @@ def test_correct_target_shows_no_divergence(tmp_path: Path) -> None:
 def test_planted_defect_is_found_shrunk_and_replayable(
     defect: str, symptom: str, tmp_path: Path
 ) -> None:
-    result = fuzz(_target(**{defect: True}), examples=300, seed=3, out_dir=tmp_path)
+    result = fuzz(_target(**{defect: True}), examples=100, seed=2, out_dir=tmp_path)
     assert result.found, f"{defect} was not found"
     assert symptom in result.message
     assert result.recording is not None and result.recording.exists()
@@ -96,15 +96,15 @@ def test_cli_exit_codes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
             "--app",
             "tests.fuzz_target:CASE_SENSITIVE",
             "--examples",
-            "300",
+            "40",
             "--seed",
-            "3",
+            "5",
             "--out",
             str(tmp_path),
         ]
     )
     out = capsys.readouterr().out
     assert code == 1, out
-    assert "DIVERGENCE" in out and "uniqueness" in out
+    assert "NEW DIVERGENCE" in out and "uniqueness" in out
     assert len(list(tmp_path.glob("*.json"))) == 1
     assert cli_main(["fuzz", "--app", "tests.fuzz_target:CORRECT", "--examples", "5"]) == 0

@@ -10,6 +10,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from conformance.fuzz._findings import Finding, KnownFileError, load_known
     from conformance.fuzz._machine import FuzzEnv, FuzzMachine, machine_for
     from conformance.fuzz._recording import to_recording
     from conformance.fuzz._run import FuzzResult, fuzz, reference_transport
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
 
 _EXPORTS = {
     "Divergence": "conformance.fuzz._traffic",
+    "Finding": "conformance.fuzz._findings",
+    "KnownFileError": "conformance.fuzz._findings",
+    "load_known": "conformance.fuzz._findings",
     "FuzzEnv": "conformance.fuzz._machine",
     "FuzzMachine": "conformance.fuzz._machine",
     "FuzzResult": "conformance.fuzz._run",
@@ -28,10 +32,13 @@ _EXPORTS = {
 
 __all__ = [
     "Divergence",
+    "Finding",
     "FuzzEnv",
     "FuzzMachine",
     "FuzzResult",
+    "KnownFileError",
     "fuzz",
+    "load_known",
     "machine_for",
     "reference_transport",
     "to_recording",

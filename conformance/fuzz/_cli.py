@@ -19,9 +19,10 @@ def add_fuzz_parser(subparsers: Any) -> None:
         help="model-based fuzzing of a SCIM endpoint against scimcore's reference model",
         description=(
             "Send random but valid IdP-shaped traffic to the endpoint and to scimcore's reference "
-            "model, compare every answer, and write the shortest failing sequence as a "
-            "scim-recording/1 file. Exit 0: no divergence; 1: a divergence (recording written); "
-            "2: usage or setup error."
+            "model and compare every answer. The run goes on past a divergence: each distinct "
+            "one (by signature) is shrunk, confirmed by replaying it, and written as a "
+            "scim-recording/1 file. Exit 0: no new divergence (known ones may be reported); "
+            "1: new divergences; 2: usage or setup error."
         ),
     )
     target = parser.add_mutually_exclusive_group(required=True)
@@ -36,7 +37,22 @@ def add_fuzz_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--time-budget", type=float, default=None, metavar="SECONDS", help="stop after this long"
     )
-    parser.add_argument("--out", default=".", help="directory for the failing recording (.)")
+    parser.add_argument("--out", default=".", help="directory for the findings' recordings (.)")
+    parser.add_argument(
+        "--known",
+        metavar="FILE",
+        help="known divergences (scim-fuzz-known/1, JSON or .toml): reported, but not failures",
+    )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also race N concurrent clients on shared resources (linearizability check)",
+    )
+    parser.add_argument(
+        "--json", metavar="FILE", help="write the findings as JSON (and a known file to start from)"
+    )
     parser.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (test servers)"
     )
@@ -52,8 +68,11 @@ def _load_app(spec: str) -> Any:
 
 def run_fuzz_command(args: argparse.Namespace) -> int:
     """Run ``scim-conformance fuzz``; return the exit status."""
-    if args.examples < 1 or args.steps < 1:
-        print("scim-conformance fuzz: --examples and --steps must be at least 1", file=sys.stderr)
+    if args.examples < 1 or args.steps < 1 or args.clients < 1:
+        print(
+            "scim-conformance fuzz: --examples, --steps and --clients must be at least 1",
+            file=sys.stderr,
+        )
         return 2
     try:  # first: without the extra, nothing else is worth checking
         from conformance.fuzz._run import fuzz
@@ -73,6 +92,15 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError, ValueError) as exc:
         print(f"scim-conformance fuzz: {exc}", file=sys.stderr)
         return 2
+    from conformance.fuzz._findings import KnownFileError, load_known
+
+    known: dict[str, str] = {}
+    if args.known:
+        try:
+            known = load_known(args.known)
+        except KnownFileError as exc:
+            print(f"scim-conformance fuzz: --known {exc}", file=sys.stderr)
+            return 2
     from conformance.errors import ConformanceError
     from conformance.preflight import preflight
     from conformance.transport import transport_for
@@ -109,19 +137,65 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
             time_budget=args.time_budget,
             out_dir=args.out,
             progress=progress,
+            known=known,
+            clients=args.clients,
         )
     except TransportError as exc:
         print(f"\nscim-conformance fuzz: cannot reach the target: {exc}", file=sys.stderr)
         return 2
     if live:
         print(file=sys.stderr)
-    if not result.found:
-        print(
-            f"no divergence in {result.examples} sequences ({result.requests} requests, "
-            f"{result.seconds:.1f} s)"
-        )
-        return 0
-    print(f"DIVERGENCE: {result.message}")
-    print(f"shrunk to {result.steps} steps, written to {result.recording}")
-    print(f"replay it: scim-conformance run --recordings {result.recording} --url … --token …")
-    return 1
+    _report(result)
+    if args.json:
+        _write_json(args.json, result)
+    return 1 if result.found else 0
+
+
+def _report(result: Any) -> None:
+    """Print the run's summary, then every finding: new ones first, then the known ones."""
+    replays = f" (+{result.replays} shrinking replays)" if result.replays else ""
+    concurrent = f", {result.clients} concurrent clients" if result.clients > 1 else ""
+    print(
+        f"fuzz: {result.examples} sequences{replays}, {result.requests} requests"
+        f"{concurrent}, {result.seconds:.1f} s"
+    )
+    if not result.findings and not result.known:
+        print("no divergence")
+        return
+    print(f"{len(result.findings)} new divergences, {len(result.known)} known")
+    for finding in result.findings:
+        seen = f", seen in {finding.occurrences} sequences" if finding.occurrences > 1 else ""
+        print(f"\nNEW DIVERGENCE ({finding.status}{seen}) {finding.signature}")
+        print(f"  {finding.message}")
+        for line in finding.interleaving:
+            print(f"    {line}")
+        if finding.recording is not None:
+            print(f"  shrunk to {finding.steps} steps, written to {finding.recording}")
+            print(
+                f"  replay it: scim-conformance run --recordings {finding.recording} "
+                "--url … --token …"
+            )
+        elif finding.reason:
+            print(f"  no recording: {finding.reason}")
+    for finding in result.known:
+        print(f"\nKNOWN (seen in {finding.occurrences} sequences) {finding.signature}")
+        if finding.reason:
+            print(f"  {finding.reason}")
+
+
+def _write_json(path: str, result: Any) -> None:
+    import json
+    from pathlib import Path
+
+    from conformance.fuzz._findings import known_document
+
+    document = {
+        "examples": result.examples,
+        "replays": result.replays,
+        "requests": result.requests,
+        "seconds": round(result.seconds, 3),
+        "findings": [f.to_dict() for f in result.findings],
+        "known": [f.to_dict() for f in result.known],
+        "known_file": known_document(list(result.findings)),
+    }
+    Path(path).write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")

@@ -10,6 +10,7 @@ both sides: that is how a non-atomic PATCH, a lost update or a lost ``primary`` 
 from __future__ import annotations
 
 import contextlib
+import functools
 import secrets
 import time
 from collections.abc import Callable
@@ -66,10 +67,21 @@ class FuzzEnv:
     on_example: Callable[[int, int], None] | None = None
     examples: int = 0
     requests: int = 0
+    replays: int = 0
+    excluded: set[str] = field(default_factory=set)
+    occurrences: dict[str, int] = field(default_factory=dict)
+    hunting: str | None = None
     failing_trace: list[Exchange] = field(default_factory=list)
     failing_message: str = ""
     failing_unique: str = ""
     failing_ref_ids: dict[str, str] = field(default_factory=dict)
+
+    def start_hunt(self) -> None:
+        """Forget the last finding: the next new signature is the one to raise and shrink."""
+        self.hunting = None
+        self.failing_trace = []
+        self.failing_message = self.failing_unique = ""
+        self.failing_ref_ids = {}
 
     def expired(self) -> bool:
         """True once the time budget is spent."""
@@ -132,8 +144,27 @@ USER_PATCHES: dict[str, dict[str, Any]] = {
 }
 
 
-class BudgetSpent(BaseException):
-    """The time budget ran out: stops the run (a BaseException: hypothesis does not shrink it)."""
+class _Skip(Exception):
+    """Unwinds a rule after a divergence that is counted, not raised (caught by ``_rule``)."""
+
+
+def _rule(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Skip the rule once the example is spent; end it quietly on a counted divergence.
+
+    A rule adding to a bundle (``create_*``) then adds nothing.
+    """
+    skipped: Any = multiple() if method.__name__.startswith("create_") else None
+
+    @functools.wraps(method)
+    def wrapper(self: FuzzMachine, *args: Any, **kwargs: Any) -> Any:
+        if self.spent:
+            return skipped
+        try:
+            return method(self, *args, **kwargs)
+        except _Skip:
+            return skipped
+
+    return wrapper
 
 
 class FuzzMachine(RuleBasedStateMachine):
@@ -146,6 +177,10 @@ class FuzzMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        if self.env.hunting is None:
+            self.env.examples += 1
+        else:  # hypothesis is shrinking a finding: a replay, not a new sequence
+            self.env.replays += 1
         unique = "fz" + secrets.token_hex(4)
         self.unique = unique
         self.ref = Side(self.env.reference(), unique)
@@ -153,6 +188,10 @@ class FuzzMachine(RuleBasedStateMachine):
         self.trace: list[Exchange] = []
         self.created: list[tuple[str, str]] = []
         self.count = 0
+        # After a divergence that is not raised (a known or already reported signature, or a
+        # new one while another is being shrunk) the two sides no longer share a state: the
+        # rest of the example is skipped rather than compared.
+        self.spent = False
 
     # -- plumbing -----------------------------------------------------------------------------
 
@@ -167,15 +206,23 @@ class FuzzMachine(RuleBasedStateMachine):
         try:
             compare(exchange, self.ref, self.tgt)
         except Divergence as exc:
-            self._fail(str(exc))
+            self._fail(exc.message, exc.signature)
         return exchange
 
-    def _fail(self, message: str) -> None:
-        self.env.failing_trace = list(self.trace)
-        self.env.failing_message = message
-        self.env.failing_unique = self.unique
-        self.env.failing_ref_ids = dict(self.ref.ids)
-        raise Divergence(message)
+    def _fail(self, message: str, signature: str) -> None:
+        env = self.env
+        if env.hunting is None:  # counted while generating, not while shrinking
+            env.occurrences[signature] = env.occurrences.get(signature, 0) + 1
+            if signature not in env.excluded:
+                env.hunting = signature  # the first new one: raised, so hypothesis shrinks it
+        if env.hunting != signature:
+            self.spent = True
+            raise _Skip
+        env.failing_trace = list(self.trace)
+        env.failing_message = message
+        env.failing_unique = self.unique
+        env.failing_ref_ids = dict(self.ref.ids)
+        raise Divergence(message, signature)
 
     def _created(self, exchange: Exchange, handle: str, endpoint: str) -> bool:
         if status_class(exchange.reference.status) != 2:
@@ -184,7 +231,10 @@ class FuzzMachine(RuleBasedStateMachine):
         tgt_body = body_of(exchange.target)
         tgt_id = tgt_body.get("id") if isinstance(tgt_body, dict) else None
         if not isinstance(tgt_id, str) or not tgt_id:
-            self._fail(f"POST {endpoint}: the target's 2xx answer carries no id")
+            self._fail(
+                f"POST {endpoint}: the target's 2xx answer carries no id",
+                f"POST {endpoint} ({exchange.template.label}) | id | missing",
+            )
         assert isinstance(ref_id, str) and isinstance(tgt_id, str)
         self.ref.ids[handle] = ref_id
         self.tgt.ids[handle] = tgt_id
@@ -207,6 +257,7 @@ class FuzzMachine(RuleBasedStateMachine):
         active=st.booleans(),
         department=st.sampled_from(DEPARTMENTS),
     )
+    @_rule
     def create_user(self, name: str, emails: str, active: bool, department: str | None) -> Any:
         """An IdP assigns a user: POST /Users (userNames collide, sometimes only by case)."""
         handle = self._handle("u")
@@ -217,28 +268,33 @@ class FuzzMachine(RuleBasedStateMachine):
         return handle if self._created(exchange, handle, "/Users") else multiple()
 
     @rule(name=st.sampled_from(NAMES))
+    @_rule
     def lookup_user(self, name: str) -> None:
         """The IdP's lookup before create: filter userName eq (case-insensitive by the RFC)."""
         flt = f'userName eq "${{unique}}.{name}@example.com"'
         self._send(Template("lookup by userName", "GET", "/Users", {"filter": flt}, check="list"))
 
     @rule(flt=st.sampled_from(FILTERS))
+    @_rule
     def filter_users(self, flt: str) -> None:
         """A filter over the users of this example."""
         self._send(Template("filter users", "GET", "/Users", {"filter": flt}, check="list"))
 
     @rule(start=st.integers(1, 4), count=st.integers(0, 3))
+    @_rule
     def page_users(self, start: int, count: int) -> None:
         """An import: paged listing of this example's users."""
         query = {"filter": _PREFIX, "startIndex": str(start), "count": str(count)}
         self._send(Template("page users", "GET", "/Users", query, check="page"))
 
     @rule(user=users)
+    @_rule
     def get_user(self, user: str) -> None:
         """GET /Users/{id}."""
         self._send(Template("get user", "GET", f"/Users/${{id_{user}}}", check="resource"))
 
     @rule(user=users, title=st.sampled_from(("Engineer", "Manager")), active=st.booleans())
+    @_rule
     def put_user(self, user: str, title: str, active: bool) -> None:
         """Okta's GET-then-PUT profile update (and its AIW deactivation: PUT active false)."""
         current = body_of(self.ref.send(Template("", "GET", f"/Users/${{id_{user}}}")))
@@ -251,6 +307,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self._read_back("/Users", user, "PUT")
 
     @rule(user=users, shape=st.sampled_from(sorted(USER_PATCHES)))
+    @_rule
     def patch_user(self, user: str, shape: str) -> None:
         """A PATCH in one of the shapes Okta, Entra and JumpCloud send."""
         self._send(
@@ -261,6 +318,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self._read_back("/Users", user, f"PATCH {shape}")
 
     @rule(user=consumes(users))
+    @_rule
     def delete_user(self, user: str) -> None:
         """DELETE /Users/{id}, then the id is gone (404) on both sides."""
         self._send(Template("delete user", "DELETE", f"/Users/${{id_{user}}}"))
@@ -269,6 +327,7 @@ class FuzzMachine(RuleBasedStateMachine):
     # -- groups -------------------------------------------------------------------------------
 
     @rule(target=groups, members=st.lists(users, max_size=2, unique=True))
+    @_rule
     def create_group(self, members: list[str]) -> Any:
         """Group push: POST /Groups with (or without) members."""
         handle = self._handle("g")
@@ -283,6 +342,7 @@ class FuzzMachine(RuleBasedStateMachine):
         return handle if self._created(exchange, handle, "/Groups") else multiple()
 
     @rule(group=groups, user=users, style=st.sampled_from(("okta", "entra", "jumpcloud")))
+    @_rule
     def add_member(self, group: str, user: str, style: str) -> None:
         """Member add as Okta (with display), Entra (capitalised op) or JumpCloud sends it."""
         member: dict[str, Any] = {"value": f"${{id_{user}}}"}
@@ -296,6 +356,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self._read_back("/Groups", group, "member add")
 
     @rule(group=groups, user=users, style=st.sampled_from(("okta", "entra")))
+    @_rule
     def remove_member(self, group: str, user: str, style: str) -> None:
         """Member removal: Okta's filtered path, Entra's value list."""
         if style == "okta":
@@ -308,6 +369,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self._read_back("/Groups", group, "member removal")
 
     @rule(group=groups)
+    @_rule
     def empty_group(self, group: str) -> None:
         """Okta's push of an emptied group: replace members with []."""
         body = _patch({"op": "replace", "path": "members", "value": []})
@@ -315,8 +377,7 @@ class FuzzMachine(RuleBasedStateMachine):
         self._read_back("/Groups", group, "members replace")
 
     def teardown(self) -> None:
-        """Count the example and remove what it created on the target (best effort)."""
-        self.env.examples += 1
+        """Report progress and remove what the example created on the target (best effort)."""
         if self.env.on_example is not None:
             self.env.on_example(self.env.examples, self.env.requests)
         for endpoint, id_ in sorted(self.created, key=lambda c: c[0] != "/Groups"):

@@ -32,10 +32,22 @@ def _unassigned(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def _expected_resource(body: Any, path: str) -> dict[str, Any]:
+# Attributes a server may fill in when the client did not set them: not demanded absent.
+_SERVER_MAY_FILL = frozenset(("displayname", "name"))
+
+
+def _expected_resource(body: Any, path: str, target_body: Any = None) -> dict[str, Any]:
     if not isinstance(body, dict):
         return {}
     out: dict[str, Any] = {}
+    if isinstance(target_body, dict):
+        # what the target kept and the model has not (a remove that was not applied)
+        present = {k.lower() for k, v in body.items() if not _unassigned(v)}
+        for key, value in target_body.items():
+            low = key.lower()
+            fillable = low in _SERVER_MAY_FILL or low in present
+            if low in CLIENT_KEYS and not fillable and not _unassigned(value):
+                out[key] = {"$absent": True}
     for key, value in body.items():
         if key.lower() not in CLIENT_KEYS or _unassigned(value):
             continue
@@ -103,7 +115,8 @@ def to_recording(
         expect: dict[str, Any] = {"status": _expected_status(t.method, ref.status)}
         body = body_of(ref)
         if status_class(ref.status) == 2 and t.check == "resource":
-            expected = _expected_resource(body, t.path)
+            last = index == len(trace)
+            expected = _expected_resource(body, t.path, body_of(exchange.target) if last else None)
         elif status_class(ref.status) == 2 and t.check in ("list", "page"):
             expected = _expected_list(body, t.check)
         else:

@@ -35,8 +35,25 @@ CLIENT_KEYS = frozenset(
 _VAR = re.compile(r"\$\{([A-Za-z0-9_]+)\}")
 
 
+# What RFC 7643 lets a server fill in on its own: never a divergence when only the target has it.
+_SERVER_MAY_FILL = frozenset(("displayname",))
+# Sub-attributes a server may compute from the others (RFC 7643 §4.1.1: name.formatted).
+_SERVER_COMPUTED_SUB = {"name": frozenset(("formatted",))}
+_ID_PLACEHOLDER = re.compile(r"\$\{id_[A-Za-z0-9_]+\}")
+
+
 class Divergence(AssertionError):
-    """The target answered differently from the reference model."""
+    """The target answered differently from the reference model.
+
+    ``signature`` names the divergence without the run's data: the operation (method, path
+    with ids elided, the rule's label, a filter's text), the attribute path and the kind of
+    difference. Two divergences with one signature are taken to have one cause.
+    """
+
+    def __init__(self, message: str, signature: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.signature = signature or message
 
 
 @dataclass(frozen=True)
@@ -169,6 +186,8 @@ def visible(resource: Any, side: Side) -> dict[str, Any]:
             value = [
                 {"value": side.handle_of(m.get("value"))} for m in value if isinstance(m, dict)
             ]
+        if low in _SERVER_COMPUTED_SUB and isinstance(value, dict):
+            value = {k: v for k, v in value.items() if k.lower() not in _SERVER_COMPUTED_SUB[low]}
         out[low] = value
     folded = _fold(out)
     return folded if isinstance(folded, dict) else {}
@@ -198,41 +217,101 @@ def _brief(response: Response) -> str:
     return str(response.status)
 
 
+def operation(template: Template) -> str:
+    """The operation part of a signature: method, path (ids elided), label, a filter's text."""
+    path = _ID_PLACEHOLDER.sub("{id}", template.path)
+    op = f"{template.method} {path}"
+    if template.check == "list" and "filter" in template.query:
+        op += f"?filter={template.query['filter']}"
+    return f"{op} ({template.label})"
+
+
+def _attribute_paths(model: dict[str, Any], seen: dict[str, Any]) -> list[tuple[str, str]]:
+    """(attribute path, kind) for each client-visible difference: missing, extra or differs."""
+    out: list[tuple[str, str]] = []
+    for key in sorted(model.keys() | seen.keys()):
+        want, got = model.get(key), seen.get(key)
+        if want == got:
+            continue
+        if isinstance(want, dict) and isinstance(got, dict):
+            out += [(f"{key}.{sub}", kind) for sub, kind in _attribute_paths(want, got)]
+        elif got is None:
+            out.append((key, "missing"))
+        elif want is None:
+            out.append((key, "extra"))
+        else:
+            out.append((key, "differs"))
+    return out
+
+
 def compare(exchange: Exchange, ref: Side, tgt: Side) -> None:
-    """Raise :class:`Divergence` when the target's answer differs from the reference's."""
+    """Raise :class:`Divergence` when the target's answer differs from the reference's.
+
+    Only what the RFC lets a client determine is compared: ids, ``meta``, a User's ``groups``,
+    members' ``display``/``$ref``/``type``, ``name.formatted`` and a ``displayName`` the client
+    did not set are the server's, and never a divergence by themselves.
+    """
     t = exchange.template
     where = f"{t.method} {t.path} ({t.label})"
+    op = operation(t)
     if exchange.target.status >= 500:
-        raise Divergence(f"{where}: the target answered {_brief(exchange.target)}, a server error")
+        raise Divergence(
+            f"{where}: the target answered {_brief(exchange.target)}, a server error",
+            f"{op} | status | 5xx",
+        )
     if status_class(exchange.reference.status) != status_class(exchange.target.status):
         raise Divergence(
             f"{where}: the reference model answers {_brief(exchange.reference)} but the target "
-            f"answers {_brief(exchange.target)}"
+            f"answers {_brief(exchange.target)}",
+            f"{op} | status | {exchange.reference.status} expected, "
+            f"{status_class(exchange.target.status)}xx answered",
         )
     if status_class(exchange.reference.status) != 2:
         return
     ref_body, tgt_body = body_of(exchange.reference), body_of(exchange.target)
     if has_password(tgt_body):
-        raise Divergence(f"{where}: the target returned the password (RFC 7643: returned never)")
+        raise Divergence(
+            f"{where}: the target returned the password (RFC 7643: returned never)",
+            f"{op} | password | returned",
+        )
     if t.check == "resource" and tgt_body is not None:
         model, seen = visible(ref_body, ref), visible(tgt_body, tgt)
+        for key in _SERVER_MAY_FILL:
+            if key not in model:
+                seen.pop(key, None)
         if model != seen:
             keys = sorted(k for k in model.keys() | seen.keys() if model.get(k) != seen.get(k))
             diffs = "; ".join(f"{k}: expected {model.get(k)!r}, got {seen.get(k)!r}" for k in keys)
-            raise Divergence(f"{where}: the target's resource differs from the model: {diffs}")
+            paths = ", ".join(f"{path} {kind}" for path, kind in _attribute_paths(model, seen))
+            raise Divergence(
+                f"{where}: the target's resource differs from the model: {diffs}",
+                f"{op} | {paths}",
+            )
     elif t.check == "page":
         want_total, want = listed(ref_body, ref)
         got_total, got = listed(tgt_body, tgt)
         if want_total != got_total or len(want) != len(got):
+            kind = "totalResults" if want_total != got_total else "page size"
             raise Divergence(
                 f"{where}: the model pages {len(want)} of {want_total} but the target pages "
-                f"{len(got)} of {got_total}"
+                f"{len(got)} of {got_total}",
+                f"{op} | {kind} | differs",
             )
     elif t.check == "list":
         want_total, want = listed(ref_body, ref)
         got_total, got = listed(tgt_body, tgt)
         if want_total != got_total or want != got:
+            kinds = [
+                k
+                for k, bad in (
+                    ("extra", bool(set(got) - set(want))),
+                    ("missing", bool(set(want) - set(got))),
+                    ("totalResults", want_total != got_total),
+                )
+                if bad
+            ]
             raise Divergence(
                 f"{where}: the model finds {want_total} {want} but the target finds "
-                f"{got_total} {got}"
+                f"{got_total} {got}",
+                f"{op} | Resources | {' '.join(kinds) or 'differs'}",
             )

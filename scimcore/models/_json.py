@@ -23,10 +23,37 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+_EMPTY_PAIR = re.compile(r"\[\]|\{\}")
+
+
+def _brackets(text: str) -> str:
+    """The brackets of JSON text outside its strings, in order (exact for valid JSON).
+
+    Escaped backslashes, then escaped quotes, are dropped; every quote left delimits a string,
+    so the even pieces between quotes are what lies outside the strings.
+    """
+    outside = "".join(text.replace("\\\\", "").replace('\\"', "").split('"')[::2])
+    drop = {ord(c): None for c in set(outside) - _BRACKET_CHARS}
+    return outside.translate(drop)
+
+
+_BRACKET_CHARS = frozenset("[]{}")
+
+
 def _too_deep(text: str, limit: int) -> bool:
     """True when brackets nest deeper than ``limit``, counted without recursion."""
     if text.count("[") + text.count("{") <= limit:
         return False  # cannot nest deeper than the number of opening brackets
+    # fast: strings out, then peel the innermost empty pairs, one level per pass (all in C);
+    # brackets left after ``limit`` passes nest deeper, or are not JSON: then count exactly
+    brackets = _brackets(text)
+    for _ in range(limit):
+        peeled = _EMPTY_PAIR.sub("", brackets)
+        if not peeled:
+            return False
+        if peeled == brackets:
+            break
+        brackets = peeled
     depth = 0
     for match in _TOKENS.finditer(text):
         token = match.group()

@@ -594,9 +594,10 @@ class _Patcher:
         sub-attributes that are already set (Okta re-sends ``display`` with every member add).
         """
         elements = index.elements
-        i = index.find(item)
+        key = index.key(item)
+        i = index.find(item, key)
         if i is None:
-            return index.append(item)
+            return index.append(item, key)
         old = elements[i]
         if isinstance(item, Mapping) and isinstance(old, Mapping):
             merged = dict(old)
@@ -891,13 +892,15 @@ def _put(obj: dict[str, Any], name: str, value: Any) -> None:
 def _primary_in(checked: Any, sub: Attribute | None) -> bool:
     if sub is not None:
         return checked is True
+    if type(checked) is dict:
+        return checked.get("primary") is True
     return isinstance(checked, Mapping) and checked.get("primary") is True
 
 
 def _check_one_primary(attr: Attribute, values: list[Any], where: Where) -> None:
     if attr.type != "complex":
         return
-    primaries = sum(1 for v in values if isinstance(v, Mapping) and v.get("primary") is True)
+    primaries = sum(1 for v in values if _primary_in(v, None))
     if primaries > 1:
         raise InvalidValue(
             f"{attr.name!r}: at most one value may have primary true (RFC 7643 §2.4)",

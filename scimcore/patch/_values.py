@@ -44,7 +44,19 @@ def check_value(
     Null sub-attributes are dropped, readOnly sub-attributes inside a value are ignored (RFC 7644
     §3.5.1 ignores readOnly values a client sends), sub-attribute names are canonicalised.
     """
-    value = _coerce(attr, value, dialects)
+    return _check(attr, value, _coercers(dialects), where, element)
+
+
+def _coercers(dialects: Sequence[Dialect]) -> tuple[Dialect, ...]:
+    """The dialects that coerce values at all (most only reshape requests)."""
+    return tuple(d for d in dialects if type(d).coerce is not Dialect.coerce)
+
+
+def _check(
+    attr: Attribute, value: Any, dialects: tuple[Dialect, ...], where: Where, element: bool
+) -> Any:
+    if dialects:
+        value = _coerce(attr, value, dialects)
     if value is None:
         return None
     if attr.multi_valued and not element:
@@ -56,12 +68,12 @@ def check_value(
         out: list[Any] = []
         seen = ElementIndex(attr, out)
         for i, item in enumerate(value):
-            checked = check_value(attr, item, dialects, [*where, i], element=True)
-            if checked is not None and seen.find(checked) is None:
-                seen.append(checked)
+            checked = _check(attr, item, dialects, [*where, i], True)
+            if checked is not None:
+                seen.add(checked)
         return out or None
     if attr.type == "complex":
-        if not isinstance(value, Mapping):
+        if type(value) is not dict and not isinstance(value, Mapping):
             raise InvalidValue(
                 f"{attr.name!r} is complex: send an object of sub-attributes, not "
                 f"{json_type_name(value)}",
@@ -69,7 +81,7 @@ def check_value(
             )
         obj: dict[str, Any] = {}
         for key, sub_value in value.items():
-            sub = attr.sub_attribute(key) if isinstance(key, str) else None
+            sub = attr.sub_attribute(key) if type(key) is str else None
             if sub is None:
                 known = ", ".join(s.name for s in attr.sub_attributes)
                 raise InvalidValue(
@@ -78,11 +90,23 @@ def check_value(
                 )
             if sub.mutability == "readOnly":
                 continue
-            checked = check_value(sub, sub_value, dialects, [*where, sub.name])
+            if type(sub_value) is str and sub.type in _TEXT and not sub.multi_valued:
+                # the common case, without the general walk: a string is a valid string value
+                plain = _coerce(sub, sub_value, dialects) if dialects else sub_value
+                if plain is sub_value:
+                    obj[sub.name] = plain
+                    continue
+                checked = _check(sub, plain, (), [*where, sub.name], False)
+            else:
+                checked = _check(sub, sub_value, dialects, [*where, sub.name], False)
             if checked is not None:
                 obj[sub.name] = checked
         return obj or None
     return check_simple(attr, value, where)
+
+
+_TEXT = frozenset(("string", "reference", "binary"))
+"""Types whose every ``str`` value :func:`check_simple` accepts as it is."""
 
 
 def check_simple(attr: Attribute, value: Any, where: Where) -> Any:
@@ -228,19 +252,42 @@ class ElementIndex:
         self.elements = elements
         self._by_key: dict[Hashable, list[int]] = {}
         self._unkeyed: list[int] = []
+        self._complex = attr.type == "complex"
+        sub = attr.sub_attribute("value") if self._complex else attr
+        self._fold = sub is not None and not sub.case_exact
         for i, element in enumerate(elements):
-            self._note(i, element)
+            self._note(i, element, self.key(element))
 
-    def _note(self, i: int, element: Any) -> None:
-        key = value_key(self.attr, element)
+    def key(self, element: Any) -> Hashable | None:
+        """:func:`value_key` of ``element``, with the attribute's lookups done once."""
+        if self._complex:
+            if type(element) is not dict:
+                return value_key(self.attr, element)
+            value = element.get("value")
+            if value is None:
+                return value_key(self.attr, element)
+        else:
+            value = element
+        if isinstance(value, str):
+            return value.casefold() if self._fold else value
+        if isinstance(value, bool | int | float):
+            return value
+        return None
+
+    def _note(self, i: int, element: Any, key: Hashable | None) -> None:
         if key is None:
             self._unkeyed.append(i)
         else:
-            self._by_key.setdefault(key, []).append(i)
+            found = self._by_key.get(key)
+            if found is None:
+                self._by_key[key] = [i]
+            else:
+                found.append(i)
 
-    def find(self, item: Any) -> int | None:
-        """The index of an existing element equal to ``item``, or None."""
-        key = value_key(self.attr, item)
+    def find(self, item: Any, key: Hashable | None = None) -> int | None:
+        """The index of an existing element equal to ``item``, or None (``key``: its key)."""
+        if key is None:
+            key = self.key(item)
         candidates: Sequence[int] = (
             self._by_key.get(key, ()) if key is not None else range(len(self.elements))
         )
@@ -249,16 +296,24 @@ class ElementIndex:
                 return i
         return None
 
-    def append(self, element: Any) -> int:
-        """Append ``element`` and index it; return its position."""
+    def append(self, element: Any, key: Hashable | None = None) -> int:
+        """Append ``element`` and index it; return its position (``key``: its key, if known)."""
         self.elements.append(element)
         i = len(self.elements) - 1
-        self._note(i, element)
+        self._note(i, element, self.key(element) if key is None else key)
         return i
+
+    def add(self, element: Any) -> int | None:
+        """Append ``element`` unless an equal one is there; None when it was added."""
+        key = self.key(element)
+        found = self.find(element, key)
+        if found is None:
+            self.append(element, key)
+        return found
 
     def matches_any(self, element: Any) -> bool:
         """Whether ``element`` (an existing value) equals one of the indexed (request) values."""
-        key = value_key(self.attr, element)
+        key = self.key(element)
         if key is not None:
             for i in self._by_key.get(key, ()):
                 if same_element(self.attr, self.elements[i], element):

@@ -42,8 +42,12 @@ def _shown(part: str | int) -> str | int:
 def check_body(data: Any) -> None:
     """Refuse a parsed JSON body holding unstorable text (keys too) or a non-finite number.
 
-    Walked iteratively (no recursion limit to hit); the error names the JSON path.
+    Walked iteratively (no recursion limit to hit); the error names the JSON path. A first
+    walk without paths answers for the common, clean body; the paths are built only to name
+    what is wrong.
     """
+    if _clean(data):
+        return
     stack: list[tuple[Any, tuple[str | int, ...]]] = [(data, ())]
     while stack:
         value, path = stack.pop()
@@ -67,6 +71,36 @@ def check_body(data: Any) -> None:
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):
             stack.extend((item, (*path, i)) for i, item in enumerate(value))
+
+
+def _clean(data: Any) -> bool:
+    """Whether nothing in ``data`` is unstorable (the fast walk of :func:`check_body`).
+
+    False also for anything unusual (a non-str key, a subclass), which the full walk judges.
+    """
+    stack = [data]
+    pop, extend = stack.pop, stack.extend
+    while stack:
+        value = pop()
+        kind = type(value)
+        if kind is str:
+            if "\x00" in value or (not value.isascii() and bad_text(value) is not None):
+                return False
+        elif kind is dict:
+            for key in value:
+                if type(key) is not str or "\x00" in key:
+                    return False
+                if not key.isascii() and bad_text(key) is not None:
+                    return False
+            extend(value.values())
+        elif kind is list:
+            extend(value)
+        elif kind is float:
+            if not math.isfinite(value):
+                return False
+        elif not (kind is int or kind is bool or value is None):
+            return False
+    return True
 
 
 def check_path(path: str, *, where: str = "the request path") -> None:

@@ -32,7 +32,7 @@ from scimcore.service._hooks import DeleteInstead, RequestContext, WriteAction, 
 from scimcore.service._http import etag_for, parse_etags
 from scimcore.service._lenient import lenient_body
 from scimcore.service._listing import ListParams, list_response
-from scimcore.service._members import MemberStep, plan_member_patch
+from scimcore.service._members import MemberPlan, MemberStep, plan_member_patch
 from scimcore.store import MemberDelta, MemberDeltas, Query, Store, Stored, Transaction
 
 AuditWriter = Callable[[Transaction, RequestContext, "Trace", int], None]
@@ -299,6 +299,7 @@ class ResourceEngine:
     ) -> Outcome:
         """POST: validate, assign id and meta, run the hooks, store; 201 with Location."""
         trace.action, trace.resource_type = "create", rt.name
+        self._check_sizes(rt, data)
         clean = _deps.validate_resource(
             self._lenient(rt, data),
             resource_type=rt.name,
@@ -342,6 +343,7 @@ class ResourceEngine:
     ) -> Outcome:
         """PUT: replace every writable attribute; never creates."""
         trace.action, trace.resource_type, trace.resource_id = "replace", rt.name, rid
+        self._check_sizes(rt, data)
         clean = _deps.validate_resource(
             self._lenient(rt, data),
             resource_type=rt.name,
@@ -394,24 +396,27 @@ class ResourceEngine:
         patches it and validates the result once.
         """
         trace.action, trace.resource_type, trace.resource_id = "patch", rt.name, rid
+        plan = self._member_plan(rt, request)
+        early = None
+        if plan is None and rt is not self._group_rt and _big(request):
+            # a big PATCH is worked out on a snapshot, outside the write lock, so other
+            # writers do not wait for it; it is used if the resource has not moved meanwhile
+            with self.store.transaction(readonly=True) as snap_tx:
+                snap = self._load(snap_tx, rt, rid)
+            _check_if_match(if_match, snap.version)
+            early = (snap.version, self._apply(rt, snap.resource, request))
         with self.store.transaction() as tx:
-            fast = self._patch_members(tx, rt, rid, request, ctx, trace, if_match)
-            if fast is not None:
+            if plan is not None and isinstance(tx, MemberDeltas):
+                fast = self._patch_members(tx, rt, rid, plan, trace, if_match)
                 return self._patched(tx, rt, rid, fast, ctx, trace, attributes, excluded)
             old = self._load(tx, rt, rid, for_update=True)
             _check_if_match(if_match, old.version)
-            patched, changed = _deps.patch_resource(
-                old.resource,
-                request,
-                resource_type=rt.name,
-                registry=self.config.registry,
-                max_operations=self.config.patch_max_operations,
-                max_values=self.config.max_values,
-                limits=self._limits,
-            )
+            if early is not None and early[0] == old.version:
+                clean = early[1]
+            else:
+                clean = self._apply(rt, old.resource, request)
             stored = old
-            if changed:
-                clean = self._validate_patched(rt, patched)
+            if clean is not None:
                 meta = dict(old.resource.get("meta") or {})
                 meta["lastModified"] = timestamp(self.clock())
                 clean["id"] = rid
@@ -431,6 +436,33 @@ class ResourceEngine:
             else:
                 trace.changes = {}
             return self._patched(tx, rt, rid, stored, ctx, trace, attributes, excluded)
+
+    def _apply(
+        self, rt: ResourceType, resource: Mapping[str, Any], request: Mapping[str, Any]
+    ) -> dict[str, Any] | None:
+        """Patch a resource and validate the result once; None when nothing changes."""
+        patched, changed = _deps.patch_resource(
+            resource,
+            request,
+            resource_type=rt.name,
+            registry=self.config.registry,
+            max_operations=self.config.patch_max_operations,
+            max_values=self.config.max_values,
+            limits=self._limits,
+        )
+        return self._validate_patched(rt, patched) if changed else None
+
+    def _member_plan(self, rt: ResourceType, request: Mapping[str, Any]) -> MemberPlan | None:
+        """The member-delta plan of a Group PATCH, when that path can take it (else None).
+
+        Not with before-write hooks (they see whole resources) nor on a store whose
+        transactions lack :class:`~scimcore.store.MemberDeltas`.
+        """
+        if rt is not self._group_rt or self.config.before_write:
+            return None
+        return plan_member_patch(
+            request, rt, self.config.registry, max_operations=self.config.patch_max_operations
+        )
 
     def _patched(
         self,
@@ -456,6 +488,16 @@ class ResourceEngine:
         self._audit(tx, ctx, trace, 200)
         return Outcome(status=200, body=body, etag=etag, location=self.location(rt, rid))
 
+    def _check_sizes(self, rt: ResourceType, data: Mapping[str, Any]) -> None:
+        """400 ``tooMany`` for a body holding more values than the caps, before any work."""
+        _deps.check_sizes(
+            data,
+            resource_type=rt,
+            registry=self.config.registry,
+            max_values=self.config.max_values,
+            limits=self._limits,
+        )
+
     @property
     def _limits(self) -> dict[str, int]:
         return {"members": self.config.max_members}
@@ -480,26 +522,18 @@ class ResourceEngine:
         tx: Transaction,
         rt: ResourceType,
         rid: str,
-        request: Mapping[str, Any],
-        ctx: RequestContext,
+        plan: MemberPlan,
         trace: Trace,
         if_match: str | None,
-    ) -> Stored | None:
+    ) -> Stored:
         """A Group PATCH as a member delta (see ``scimcore.service._members``), or None.
 
         The group is read without its members; the store is asked only about the values the
         request names, new members are resolved (and referenced by foreign key), and only the
         changed member rows are written. The other attributes are patched on the member-less
-        group and validated; new member elements are built by the server. Not taken with
-        before-write hooks (they see whole resources) or a store without member deltas.
+        group and validated; new member elements are built by the server.
         """
-        if rt is not self._group_rt or self.config.before_write or not isinstance(tx, MemberDeltas):
-            return None
-        plan = plan_member_patch(
-            request, rt, self.config.registry, max_operations=self.config.patch_max_operations
-        )
-        if plan is None:
-            return None
+        assert isinstance(tx, MemberDeltas)
         old = tx.get(rt.name, rid, exclude_members=True, for_update=True)
         if old is None:
             raise NotFound(f"no {rt.name} with id {rid!r}")
@@ -804,6 +838,25 @@ class ResourceEngine:
 
 
 _SERVER_MEMBER_KEYS = frozenset(("$ref", "type", "display"))
+
+
+def _big(request: Mapping[str, Any]) -> bool:
+    """Whether a PATCH body is big enough to be worked out outside the write lock."""
+    ops = request.get("Operations") if isinstance(request, Mapping) else None
+    if not isinstance(ops, list):
+        return False
+    if len(ops) > _BIG_OPERATIONS:
+        return True
+    values = 0
+    for op in ops:
+        value = op.get("value") if isinstance(op, Mapping) else None
+        if isinstance(value, list):
+            values += len(value)
+    return values > _BIG_VALUES
+
+
+_BIG_OPERATIONS = 20
+_BIG_VALUES = 200
 
 
 def _as_stored(resources: Iterable[dict[str, Any]]) -> list[Stored]:

@@ -53,6 +53,12 @@ class _PostgresDialect(SqlDialect):
     def lower(self, expr: str) -> str:
         return f"lower({expr})"
 
+    def strings_source(self) -> str:
+        return "SELECT unnest(%s::text[]) AS value"
+
+    def strings(self, values: Sequence[str]) -> Any:
+        return list(values)
+
     def for_update(self) -> str:
         return " FOR UPDATE"
 

@@ -135,6 +135,14 @@ class SqlDialect:
         """SQL for the case-folded form of ``expr``."""
         raise NotImplementedError
 
+    def strings_source(self) -> str:
+        """A one-column row source of the strings in one parameter (see :meth:`strings`)."""
+        return "SELECT value FROM json_each(%s)"
+
+    def strings(self, values: Sequence[str]) -> Any:
+        """The parameter for :meth:`strings_source`: many values in one statement."""
+        return dumps(list(values))
+
     def for_update(self) -> str:
         """The row-locking suffix of a SELECT (empty where writers are serialised anyway)."""
         return ""
@@ -366,21 +374,33 @@ class SqlTransaction:
             ) from None
 
     def _write_emails(self, rt: str, seq: int, resource: Mapping[str, Any], fresh: bool) -> None:
-        """Index the case-folded ``emails.value`` of a user (for ``emails[value eq …]``)."""
+        """Index the case-folded ``emails.value`` of a user (for ``emails[value eq …]``).
+
+        Only the index rows that change are written (a user with many emails that gains one
+        costs one insert, not a rewrite of every row).
+        """
         if rt != "User":
             return
-        if not fresh:
-            self._x(f"DELETE FROM {self._email_table} WHERE seq = %s", [seq])
         emails = get_attr(resource, "emails")
-        if not isinstance(emails, list):
-            return
-        values = {
-            e["value"].lower()
-            for e in emails
-            if isinstance(e, Mapping) and isinstance(e.get("value"), str)
-        }
-        for value in sorted(values):
-            self._x(f"INSERT INTO {self._email_table} (seq, value) VALUES (%s, %s)", [seq, value])
+        values: set[str] = set()
+        if isinstance(emails, list):
+            for e in emails:
+                value = e.get("value") if type(e) is dict or isinstance(e, Mapping) else None
+                if type(value) is str:
+                    values.add(value.lower())
+        have: set[str] = set()
+        if not fresh:
+            rows = self._x(f"SELECT value FROM {self._email_table} WHERE seq = %s", [seq])
+            have = {str(v) for (v,) in rows.fetchall()}
+        for value in sorted(have - values):
+            self._x(f"DELETE FROM {self._email_table} WHERE seq = %s AND value = %s", [seq, value])
+        new = sorted(values - have)
+        if new:
+            self._x(
+                f"INSERT INTO {self._email_table} (seq, value)"
+                f" SELECT %s, v.value FROM ({self._d.strings_source()}) v",
+                [seq, self._d.strings(new)],
+            )
 
     def _email_condition(self, flt: FilterLike, rt: str) -> tuple[str, list[Any]] | None:
         """A superset condition through the email index, for a top-level email equality term."""
@@ -576,14 +596,23 @@ class SqlTransaction:
         if delta.clear:
             self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
         removed = list(dict.fromkeys(delta.removed))
+        low = self._d.lower("member_id")
         for start in range(0, len(removed), 500):
             chunk = removed[start : start + 500]
             marks = ",".join(["%s"] * len(chunk))
+            # the lower-cased ids lead the planner to the (group_seq, lower(member_id)) index
             self._x(
-                f"DELETE FROM {self._members_table}"
-                f" WHERE group_seq = %s AND member_id IN ({marks})",
-                [seq, *chunk],
+                f"DELETE FROM {self._members_table} WHERE group_seq = %s"
+                f" AND {low} IN ({marks}) AND member_id IN ({marks})",
+                [seq, *(m.lower() for m in chunk), *chunk],
             )
+            if self._c.rowcount < len(chunk):
+                # an id the database lower-cases unlike Python (never an ASCII one): by id
+                self._x(
+                    f"DELETE FROM {self._members_table}"
+                    f" WHERE member_id IN ({marks}) AND group_seq = %s",
+                    [*chunk, seq],
+                )
         if delta.added:
             row = self._x(
                 f"SELECT max(position) FROM {self._members_table} WHERE group_seq = %s", [seq]

@@ -170,7 +170,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
-def _selected(args: argparse.Namespace) -> tuple[list[Any], list[RecordingError]]:
+def _selected(
+    args: argparse.Namespace, *, allow_empty: bool = False
+) -> tuple[list[Any], list[RecordingError]]:
     paths = args.recordings
     for path in paths or []:
         if not Path(path).exists():
@@ -181,7 +183,7 @@ def _selected(args: argparse.Namespace) -> tuple[list[Any], list[RecordingError]
     recordings = select(recordings, idps=args.idp, keyword=args.keyword)
     if args.idp:
         errors = [e for e in errors if Path(e.source).parent.name.lower() in set(args.idp)]
-    if not recordings and not errors:
+    if not recordings and not errors and not allow_empty:
         raise _UsageError("no recording matches the selection (--idp, -k, --recordings)")
     return recordings, errors
 
@@ -243,7 +245,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.reporters import ConsoleReporter, write_html, write_json, write_junit
     from conformance.runner import Runner
 
-    recordings, errors = _selected(args)
+    recordings, errors = _selected(args, allow_empty=_wants_schema_checks(args))
     with ExitStack() as stack:
         transport, token = stack.enter_context(_target(args))
         redactor = Redactor([token])
@@ -257,6 +259,8 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
         preflight(transport, runner.default_headers(), token=token)
         if _wants_schema_checks(args):
             recordings = recordings + _schema_checks(args, transport, runner, out)
+            if not recordings and not errors:
+                raise _UsageError("no recording or generated check matches the selection (-k)")
         result = runner.run(recordings, errors, on_event=console.handle)
     for path, writer in (
         (args.json, write_json),

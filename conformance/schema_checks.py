@@ -740,6 +740,30 @@ def _generate(
                 requires=("patch",),
             )
 
+    # -- readOnly sub-attributes of a writable complex attribute (manager.displayName) -------------
+    if attribute.writable and value is not None and attribute.type == "complex":
+        element = value.sent[0] if attribute.multi_valued else value.sent
+        for sub in attribute.sub_attributes:
+            if sub.mutability != "readOnly" or sub.type != "string":
+                continue
+            marker = f"readonly-probe-{tag}-{sub.name}"
+            probed = {**element, sub.name: marker}
+            unwanted = {sub.name: marker}
+            b.add(
+                "readonly-post-ignored",
+                f"{target.path}.{sub.name}",
+                _request(
+                    "POST",
+                    endpoint,
+                    target.place(
+                        _renamed(base, "rs"), [probed] if attribute.multi_valued else probed
+                    ),
+                ),
+                status=(201,),
+                json=target.lacks([unwanted] if attribute.multi_valued else unwanted),
+                what=f"{target.path}.{sub.name} is readOnly",
+            )
+
     # -- immutable -------------------------------------------------------------------------------
     if attribute.mutability == "immutable" and value is not None and not attribute.multi_valued:
         changed = _value(attribute, tag + "Changed")

@@ -123,10 +123,15 @@ class DjangoPbkdf2Hasher:
 
 _MAGENTO_SHA256 = 1
 _MAGENTO_ARGON2ID13 = 2
+_MAGENTO_ARGON2ID13_AGNOSTIC = 3
+#: Magento 2.4's version field for argon2id13 "agnostic": version_seedbytes_opslimit_memlimit.
+_MAGENTO_AGNOSTIC_TAG = "3_32_2_67108864"
 
 
 class MagentoHasher:
-    """Magento 2 Encryptor ``hash:salt:version``: argon2id13 (version 2, default) or sha256 (1).
+    """Magento 2 Encryptor ``hash:salt:version``: argon2id13 (version 2, default), sha256 (1),
+    or argon2id13 with its parameters spelt out (3, written ``3_32_2_67108864``, what Magento
+    2.4's ``Encryptor::getHash`` writes; same digest as 2).
 
     argon2id13 is libsodium's ``crypto_pwhash`` with the opslimit/memlimit "interactive" limits,
     a 16-byte salt taken from the first 16 characters of the 32-character salt, 32-byte hex digest.
@@ -134,7 +139,7 @@ class MagentoHasher:
     """
 
     def __init__(self, version: int = _MAGENTO_ARGON2ID13) -> None:
-        if version not in (_MAGENTO_SHA256, _MAGENTO_ARGON2ID13):
+        if version not in (_MAGENTO_SHA256, _MAGENTO_ARGON2ID13, _MAGENTO_ARGON2ID13_AGNOSTIC):
             raise ValueError(f"unsupported Magento hash version {version}")
         self.version = version
 
@@ -161,6 +166,10 @@ class MagentoHasher:
     def hash(self, password: str) -> str:
         """Hash with a random 32-character salt."""
         salt = secrets.token_hex(16)
+        if self.version == _MAGENTO_ARGON2ID13_AGNOSTIC:
+            return (
+                f"{self._hash(password, salt, _MAGENTO_ARGON2ID13)}:{salt}:{_MAGENTO_AGNOSTIC_TAG}"
+            )
         return f"{self._hash(password, salt, self.version)}:{salt}:{self.version}"
 
     def verify(self, password: str, hashed: str) -> bool:

@@ -118,6 +118,8 @@ class _Lying:
             for schema in body["Resources"]:
                 for attribute in schema["attributes"]:
                     self.rewrite(attribute)
+                    for sub in attribute.get("subAttributes", []):
+                        self.rewrite(sub)
             return Response(response.status, dict(response.headers), json.dumps(body).encode())
         return response
 
@@ -143,6 +145,8 @@ def _claim(name: str, **characteristics: Any) -> Callable[[dict[str, Any]], None
         ("nickName", {"required": True}, "nickName", {"required-post", "required-put"}),
         ("displayName", {"caseExact": True}, "displayName", {"case-exact-filter"}),
         ("nickName", {"uniqueness": "server"}, "nickName", {"uniqueness-409"}),
+        ("givenName", {"mutability": "readOnly"}, "name", {"readonly-post-ignored"}),
+        ("active", {"type": "integer"}, "active", {"create", "round-trip"}),
     ],
 )
 def test_a_false_declaration_fails_its_check(
@@ -200,3 +204,14 @@ _json = st.recursive(
 def test_any_attributes_document_parses(raw: list[dict[str, Any]]) -> None:
     for attribute in parse_attributes(raw):
         assert isinstance(attribute.name, str)
+
+
+def test_the_command_runs_only_generated_checks(capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+
+    assert main(["run", "-k", "schema/group", "-q"]) == 0
+    out = capsys.readouterr().out
+    assert "schema-driven checks:" not in out  # -q: only the summary
+    assert "2 passed" in out
+    assert main(["run", "--idp", "okta", "-k", "lifecycle-oin", "-q"]) == 0
+    assert "schema" not in capsys.readouterr().out.lower()

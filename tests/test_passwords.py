@@ -102,6 +102,14 @@ def test_php_sodium_accepts_magento_argon2id13() -> None:
     assert _php(code) == digest
 
 
+def test_magento_version_3_writes_the_agnostic_tag() -> None:
+    hashed = MagentoHasher(version=3).hash("pw")
+    digest, salt, version = hashed.split(":")
+    assert version == "3_32_2_67108864" and len(digest) == 64 and len(salt) == 32
+    assert MagentoHasher().verify("pw", hashed) and not MagentoHasher().verify("px", hashed)
+    assert len(hashed) <= 128  # customer_entity.password_hash is varchar(128)
+
+
 def test_django_check_password_accepts_pbkdf2() -> None:
     pytest.importorskip("django", reason="Django is not installed (the test extra has it)")
     from django.conf import settings as django_settings

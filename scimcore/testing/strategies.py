@@ -91,13 +91,21 @@ def _scalar(attr: Attribute) -> st.SearchStrategy[Any]:
     return st.binary(max_size=24).map(lambda b: base64.b64encode(b).decode("ascii"))
 
 
+def _not_blank(value: Any) -> bool:
+    return not (isinstance(value, str) and not value.strip())
+
+
 def _object(attributes: tuple[Attribute, ...], context: str) -> st.SearchStrategy[dict[str, Any]]:
     required: dict[str, st.SearchStrategy[Any]] = {}
     optional: dict[str, st.SearchStrategy[Any]] = {}
     for attr in attributes:
         if not kept(attr, context):
             continue
-        (required if attr.required else optional)[attr.name] = attribute_values(attr, context)
+        values = attribute_values(attr, context)
+        if attr.required:  # a blank string is no value for a required attribute (RFC 7643 §2.1)
+            required[attr.name] = values.filter(_not_blank)
+        else:
+            optional[attr.name] = values
     return st.fixed_dictionaries(required, optional=optional)
 
 

@@ -506,6 +506,19 @@ class SqlTransaction:
         self._write_emails(rt, seq, resource, fresh=True)
         return Stored(with_version(resource, 1), 1)
 
+    def _update_row(
+        self, rt: str, id: str, seq: int, version: int, resource: Mapping[str, Any]
+    ) -> None:
+        """Claim the unique values and write the row as ``version + 1``, checking ``version``."""
+        self._claim_unique(rt, seq, resource, fresh=False)
+        data = self._split(rt, resource, version + 1)
+        self._x(
+            f"UPDATE {self._t(rt)} SET version = %s, data = %s WHERE seq = %s AND version = %s",
+            [version + 1, self._d.dump(data), seq, version],
+        )
+        if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
+            raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
+
     def replace(
         self,
         rt: str,
@@ -517,14 +530,7 @@ class SqlTransaction:
         self._writable()
         seq, version, _ = self._existing(rt, id, expected_version)
         resource = {**resource, "id": id}
-        self._claim_unique(rt, seq, resource, fresh=False)
-        data = self._split(rt, resource, version + 1)
-        self._x(
-            f"UPDATE {self._t(rt)} SET version = %s, data = %s WHERE seq = %s AND version = %s",
-            [version + 1, self._d.dump(data), seq, version],
-        )
-        if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
-            raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
+        self._update_row(rt, id, seq, version, resource)
         self._write_members(rt, seq, resource, fresh=False)
         self._write_emails(rt, seq, resource, fresh=False)
         return Stored(with_version(resource, version + 1), version + 1)
@@ -585,14 +591,7 @@ class SqlTransaction:
         seq, version, _ = self._existing(rt, id, expected_version)
         resource = {k: v for k, v in resource.items() if k.lower() != "members"}
         resource["id"] = id
-        self._claim_unique(rt, seq, resource, fresh=False)
-        data = self._split(rt, resource, version + 1)
-        self._x(
-            f"UPDATE {self._t(rt)} SET version = %s, data = %s WHERE seq = %s AND version = %s",
-            [version + 1, self._d.dump(data), seq, version],
-        )
-        if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
-            raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
+        self._update_row(rt, id, seq, version, resource)
         if delta.clear:
             self._x(f"DELETE FROM {self._members_table} WHERE group_seq = %s", [seq])
         removed = list(dict.fromkeys(delta.removed))

@@ -1,4 +1,4 @@
-"""Application integrations over the application store: WordPress roles, hooks and store."""
+"""Ready-made parts for provisioning specific applications (WordPress, Magento 2, Drupal)."""
 
 from scimcore._lazy import lazy_exports
 

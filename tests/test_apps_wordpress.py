@@ -12,7 +12,14 @@ from typing import Any
 
 import pytest
 
-from scimcore.apps.wordpress import _POST_TAXONOMIES, _USER_POST_TYPES, WordPressHooks, WordPressRoles, display_name_for, user_nicename
+from scimcore.apps.wordpress import (
+    _POST_TAXONOMIES,
+    _USER_POST_TYPES,
+    WordPressHooks,
+    WordPressRoles,
+    display_name_for,
+    user_nicename,
+)
 from scimcore.passwords import hasher_for
 from tests import wordpress_support as wp
 
@@ -83,7 +90,7 @@ def test_created_renamed_and_deleted_roles_are_wordpress_roles(
         assert key == "shop_managers" and roles.create(conn, "Shop Managers") == "shop_managers_2"
         roles.add_members(conn, key, [cat])
         roles.rename(conn, key, "Shop Staff")
-    found = wp.wp_php(site, "return [wp_roles()->get_names(), get_userdata(%d)->roles];" % cat)
+    found = wp.wp_php(site, f"return [wp_roles()->get_names(), get_userdata({cat})->roles];")
     assert found[0]["shop_managers"] == "Shop Staff" and found[1] == ["shop_managers"]
     with engine.begin() as conn:
         roles.delete(conn, key)
@@ -102,9 +109,8 @@ def test_bcrypt_hash_is_accepted_by_wordpress_and_the_lock_refuses_the_login(
     uid = _user(site, "lock-dan")
     hashed = hasher_for("wordpress").hash("Dan's new pässword")
     with engine.begin() as conn:
-        conn.execute(
-            sqlalchemy.text("UPDATE wp_users SET user_pass = :h WHERE ID = :i"), {"h": hashed, "i": uid}
-        )  # fmt: skip
+        sql = sqlalchemy.text("UPDATE wp_users SET user_pass = :h WHERE ID = :i")
+        conn.execute(sql, {"h": hashed, "i": uid})
     assert wp.wp_login(site, "lock-dan", "Dan's new pässword")["ok"]
     assert wp.wp_login(site, "lock-dan", "lock-dan-Pass-1")["error"] == "incorrect_password"
     assert wp.wp_start_session(site, "lock-dan") == 1

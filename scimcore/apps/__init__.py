@@ -1,0 +1,1 @@
+"""Ready-made parts for provisioning specific applications (WordPress, Magento 2, Drupal)."""

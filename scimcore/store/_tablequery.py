@@ -133,6 +133,8 @@ class Pushdown:
             python_type = _python_type(column)
             if python_type is bool or (python_type is int and not isinstance(value, bool)):
                 return column == value
+            if python_type is int and isinstance(value, bool):  # a boolean kept as 0/1
+                return column != 0 if value else column == 0
         return None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scimcore.errors import (
@@ -25,6 +25,7 @@ from scimcore.errors import (
 )
 from scimcore.filter import AttrPath, Compare, Filter, Node
 from scimcore.store._base import (
+    MemberDelta,
     Page,
     Query,
     Stored,
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
     from scimcore.audit import AuditEvent
     from scimcore.store._table import TableStore
+    from scimcore.store._tablegroups import GroupPart
 
 __all__ = ["TableTransaction"]
 
@@ -101,6 +103,24 @@ class TableTransaction:
         if self.users.created and self.users.created in self.main.c:
             fields.append(self.users.created)
         self._fields = list(dict.fromkeys(f for f in fields if f != self.users.key))
+        self._booleans = {
+            r.field
+            for r in self.mapping.rules
+            if r.field and not r.to_scim and r.path.target.type == "boolean"
+        }
+        self.groups: GroupPart | None = None
+        if store.groups is not None:
+            from scimcore.store._tablegroups import GroupPart
+
+            self.groups = GroupPart(self, store.groups)
+
+    def _group(self, rt: str) -> GroupPart | None:
+        """The group part when ``rt`` is Group (ServerError for a type this store lacks)."""
+        if rt == self.users.resource_type:
+            return None
+        if rt == "Group" and self.groups is not None:
+            return self.groups
+        raise ServerError(f"this store keeps no resource type called {rt!r}")
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -109,15 +129,6 @@ class TableTransaction:
             raise ServerError("this transaction has ended")
         if self.readonly:
             raise ServerError("a read-only transaction cannot write")
-
-    def _rt(self, rt: str) -> str:
-        if rt != self.users.resource_type:
-            raise ServerError(f"this store keeps no resource type called {rt!r}")
-        return rt
-
-    def _key(self, raw: Any) -> Any:
-        """An app key from its side-table text."""
-        return int(raw) if self._int_keys else raw
 
     def _visible(self, rt: str) -> ColumnElement[bool]:
         """Rows that are resources: not hidden, not retired."""
@@ -141,7 +152,7 @@ class TableTransaction:
             query = query.where(where)
         return query
 
-    def _sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:
+    def sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:
         from sqlalchemy import select
 
         out: dict[Any, Row[Any]] = {}
@@ -152,7 +163,7 @@ class TableTransaction:
             if lock and self.store.dialect != "sqlite":
                 query = query.with_for_update()
             for row in self.conn.execute(query):
-                out[self._key(row.app_key)] = row
+                out[_side_key(row)] = row
         return out
 
     def _meta(self, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
@@ -177,7 +188,7 @@ class TableTransaction:
     def _build(self, rt: str, rows: Sequence[Row[Any]], lock: bool = False) -> list[Stored]:
         """Resources for main-table rows (their side rows and storage values loaded at once)."""
         keys = [row[0] for row in rows]
-        sides = self._sides(rt, keys, lock=lock)
+        sides = self.sides(rt, keys, lock=lock)
         metas = self._meta(keys)
         return [self._resource(rt, row, sides.get(row[0]), metas.get(row[0], {})) for row in rows]
 
@@ -187,6 +198,9 @@ class TableTransaction:
         key = row[0]
         values = row._mapping
         fields = {f: column_value(values[f]) for f in self._fields}
+        for name in self._booleans:  # a TINYINT(1) column reads as a number
+            if isinstance(fields.get(name), int) and not isinstance(fields[name], bool):
+                fields[name] = bool(fields[name])
         blob: dict[str, Any] = {}
         if side is not None and side.data:
             loaded = json.loads(side.data)
@@ -230,11 +244,13 @@ class TableTransaction:
         if parsed.version != 5 or str(parsed) != id.lower():
             return None
         side = self.side
-        raw = self.conn.execute(
-            select(side.c.app_key).where(side.c.scim_id == str(parsed)).where(side.c.rt == rt)
-        ).scalar()
-        if raw is not None:
-            return self._key(raw)
+        row = self.conn.execute(
+            select(side.c.app_key, side.c.app_num)
+            .where(side.c.scim_id == str(parsed))
+            .where(side.c.rt == rt)
+        ).first()
+        if row is not None:
+            return _side_key(row)
         known = self.store.ids.setdefault(rt, {})
         if str(parsed) in known:
             return known[str(parsed)]
@@ -302,11 +318,15 @@ class TableTransaction:
 
     def _write(self, statement: Any) -> Any:
         """Run an app-table write in a savepoint; clashes are Uniqueness, bad values 400."""
+        return self.savepoint(lambda: self.conn.execute(statement))
+
+    def savepoint(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in a savepoint; a unique clash is Uniqueness, a refused value 400."""
         from sqlalchemy.exc import DataError, IntegrityError
 
         try:
             with self.conn.begin_nested():
-                return self.conn.execute(statement)
+                return work()
         except IntegrityError as exc:
             if _unique_clash(exc):
                 raise Uniqueness(
@@ -329,13 +349,25 @@ class TableTransaction:
         for storage, values in by_storage.values():
             storage.save(self.conn, key, values)
 
-    def _write_side(self, rt: str, key: Any, resource: Mapping[str, Any], side: Any) -> None:
-        """Insert or update the side row (the counter moves on), claiming the unique name."""
+    def write_side(
+        self,
+        rt: str,
+        key: Any,
+        resource: Mapping[str, Any],
+        side: Any,
+        *,
+        blob: dict[str, Any] | None = None,
+    ) -> None:
+        """Insert or update the side row (the counter moves on), claiming the unique name.
+
+        ``blob`` is what the side row keeps besides (a User's: what the mapping does not place).
+        """
         meta = resource.get("meta") if isinstance(resource.get("meta"), Mapping) else {}
         assert isinstance(meta, Mapping)
         external = get_attr(resource, "externalId")
-        blob = blob_of(self.mapping, resource)
-        name = get_attr(resource, "userName")
+        if blob is None:
+            blob = blob_of(self.mapping, resource)
+        name = get_attr(resource, "userName") if rt == self.users.resource_type else None
         values = {
             "scim_id": self.store.scim_id(rt, key),
             "external_id": external if isinstance(external, str) else None,
@@ -349,7 +381,7 @@ class TableTransaction:
         }
         table = self.side
         if side is None:
-            number = int(key) if self._int_keys else None
+            number = key if isinstance(key, int) and not isinstance(key, bool) else None
             statement: Any = table.insert().values(
                 rt=rt, app_key=str(key), app_num=number, **values
             )
@@ -376,13 +408,15 @@ class TableTransaction:
         from sqlalchemy import select
 
         table = self.side
-        query = select(table.c.app_key).where(table.c.rt == rt).where(table.c.uname == uname)
+        query = select(table.c.app_key, table.c.app_num)
+        query = query.where(table.c.rt == rt).where(table.c.uname == uname)
         if self.store.dialect != "sqlite":
             query = query.with_for_update()
-        raw = self.conn.execute(query).scalar()
-        if raw is None or self._key(raw) == key:
+        found = self.conn.execute(query).first()
+        if found is None or _side_key(found) == key:
             return False
-        holder = self._by_key(rt, self._key(raw), lock=True, visible=False)
+        raw = found.app_key
+        holder = self._by_key(rt, _side_key(found), lock=True, visible=False)
         name = get_attr(holder.resource, "userName") if holder is not None else None
         if isinstance(name, str) and _uname(name) == uname:
             return False
@@ -414,8 +448,33 @@ class TableTransaction:
                 )
         return retired
 
+    def is_user(self, key: Any) -> bool:
+        """Whether app key ``key`` is a User resource (exists, not hidden, not retired)."""
+        from sqlalchemy import select
+
+        rt = self.users.resource_type
+        query = select(self.keycol).where(self.keycol == key).where(self._visible(rt))
+        return self.conn.execute(query).first() is not None
+
+    def not_users(self) -> set[Any]:
+        """The app keys that are no User resources: hidden, or retired (deactivated)."""
+        from sqlalchemy import select
+
+        side = self.side
+        rows = self.conn.execute(
+            select(side.c.app_key, side.c.app_num)
+            .where(side.c.rt == self.users.resource_type)
+            .where(side.c.retired == 1)
+        )
+        return {*(_side_key(r) for r in rows), *self.users.hidden_keys}
+
+    def drop_side(self, rt: str, key: Any) -> None:
+        """Delete the side row of (rt, key)."""
+        side = self.side
+        self.conn.execute(side.delete().where(side.c.rt == rt).where(side.c.app_key == str(key)))
+
     def _is_retired(self, rt: str, key: Any) -> bool:
-        side = self._sides(rt, [key]).get(key)
+        side = self.sides(rt, [key]).get(key)
         return side is not None and int(side.retired) == 1
 
     def _hook(self, name: str, *args: Any) -> None:
@@ -441,6 +500,8 @@ class TableTransaction:
         self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
     ) -> Stored | None:
         if rt != self.users.resource_type:
+            if rt == "Group" and self.groups is not None:
+                return self.groups.get(id, exclude_members=exclude_members)
             return None
         key = self.key_of(rt, id)
         if key is None:
@@ -450,7 +511,9 @@ class TableTransaction:
 
     def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
         self._writable()
-        self._rt(rt)
+        groups = self._group(rt)
+        if groups is not None:
+            return groups.create(resource)
         retired = self._check_unique(rt, resource, None)
         if retired is not None:
             return self._relink(rt, retired, resource)
@@ -461,7 +524,7 @@ class TableTransaction:
         if key is None:
             key = result.inserted_primary_key[0]
         self._save_meta(key, record.meta, fresh=True)
-        self._write_side(rt, key, resource, None)
+        self.write_side(rt, key, resource, None)
         self._hook("after_write", key, resource, None)
         stored = self._by_key(rt, key)
         if stored is None:  # the application's own triggers removed or hid it
@@ -472,14 +535,14 @@ class TableTransaction:
     def _relink(self, rt: str, retired: Stored, resource: Mapping[str, Any]) -> Stored:
         """A POST whose userName matches a retired row: that row is the resource again."""
         key = self.key_of(rt, retired.id)
-        side = self._sides(rt, [key], lock=True).get(key)
+        side = self.sides(rt, [key], lock=True).get(key)
         record = self.mapping.to_app(resource)
         self._write(
             self.main.update().where(self.keycol == key).values(self._columns(record, fresh=False))
         )
         self._save_meta(key, record.meta, fresh=False)
         fresh_meta = dict(resource.get("meta") or {})
-        self._write_side(rt, key, {**resource, "meta": fresh_meta}, _Fresh(side))
+        self.write_side(rt, key, {**resource, "meta": fresh_meta}, _Fresh(side))
         self._hook("reactivate", key)
         self._hook("after_write", key, resource, None)
         stored: Stored | None = self._by_key(rt, key)
@@ -495,7 +558,9 @@ class TableTransaction:
         expected_version: int | None = None,
     ) -> Stored:
         self._writable()
-        self._rt(rt)
+        groups = self._group(rt)
+        if groups is not None:
+            return groups.replace(id, resource, expected_version)
         key, old = self._existing(rt, id, expected_version)
         if self._check_unique(rt, resource, key) is not None:
             raise Uniqueness(f"userName {get_attr(resource, 'userName')!r} is already taken")
@@ -504,8 +569,8 @@ class TableTransaction:
         if values:
             self._write(self.main.update().where(self.keycol == key).values(values))
         self._save_meta(key, record.meta, fresh=False)
-        side = self._sides(rt, [key]).get(key)
-        self._write_side(rt, key, resource, side)
+        side = self.sides(rt, [key]).get(key)
+        self.write_side(rt, key, resource, side)
         self._hook("after_write", key, resource, old.resource)
         stored: Stored | None = self._by_key(rt, key)
         if stored is None:
@@ -514,7 +579,10 @@ class TableTransaction:
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
         self._writable()
-        self._rt(rt)
+        groups = self._group(rt)
+        if groups is not None:
+            groups.delete(id, expected_version)
+            return
         key, old = self._existing(rt, id, expected_version)
         side = self.side
         if self.users.deprovision == "deactivate":
@@ -537,8 +605,8 @@ class TableTransaction:
         metas = {r.meta: record.meta.get(r.meta) for r in active if r.meta is not None}
         if metas:
             self._save_meta(key, metas, fresh=False)
-        side = self._sides(rt, [key]).get(key)
-        self._write_side(rt, key, old.resource, side)
+        side = self.sides(rt, [key]).get(key)
+        self.write_side(rt, key, old.resource, side)
         table = self.side
         self.conn.execute(
             table.update()
@@ -550,18 +618,46 @@ class TableTransaction:
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
         if rt != self.users.resource_type:
-            return []
+            return self.groups.find_by(attr, value) if rt == "Group" and self.groups else []
         return self._holders(rt, attr, value, visible=True)
 
     def groups_with_member(self, member_id: str) -> list[Stored]:
-        return []
+        return self.groups_with_members([member_id])[member_id]
 
     def groups_with_members(self, member_ids: Sequence[str]) -> dict[str, list[Stored]]:
-        return {m: [] for m in member_ids}
+        if self.groups is None:
+            return {m: [] for m in member_ids}
+        return self.groups.groups_of(list(dict.fromkeys(member_ids)))
 
     def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
         self._writable()
-        return []
+        if self.groups is None:
+            return []
+        return self.groups.remove_member(member_id, last_modified)
+
+    # -- member deltas (scimcore.store.MemberDeltas) -------------------------------------------
+
+    def member_count(self, group_id: str) -> int:
+        """How many users the group lists (0 when it does not exist)."""
+        return self.groups.member_count(group_id) if self.groups is not None else 0
+
+    def members_among(self, group_id: str, values: Sequence[str]) -> dict[str, str]:
+        """Which ``values`` are member ids of the group (compared lower-cased)."""
+        return self.groups.members_among(group_id, values) if self.groups is not None else {}
+
+    def update_group(
+        self,
+        id: str,
+        resource: Mapping[str, Any],
+        delta: MemberDelta,
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        """Group attributes other than members, and only the membership rows ``delta`` names."""
+        self._writable()
+        groups = self._group("Group")
+        assert groups is not None
+        return groups.update_group(id, resource, delta, expected_version)
 
     def write_audit(self, event: AuditEvent) -> None:
         """Insert the audit record in this transaction (it commits with the change or not)."""
@@ -579,6 +675,8 @@ class TableTransaction:
 
     def search(self, rt: str, query: Query) -> Page:
         check_filter(query, rt)
+        if rt == "Group" and self.groups is not None:
+            return self.groups.search(query)
         if rt != self.users.resource_type:
             return Page([], 0, start_index=clamp_index(query.start_index, query.count)[0])
         if query.filter is None and not query.sort_by:
@@ -646,6 +744,11 @@ class _Fresh:
 
     def __bool__(self) -> bool:
         return True
+
+
+def _side_key(row: Any) -> Any:
+    """The app key a side row names (a number when the key is one)."""
+    return int(row.app_num) if row.app_num is not None else row.app_key
 
 
 def _python_type(column: Any) -> type | None:

@@ -11,7 +11,7 @@ import pytest
 
 pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
 
-from sqlalchemy import (  # noqa: E402
+from sqlalchemy import (
     Boolean,
     Column,
     Integer,
@@ -22,10 +22,10 @@ from sqlalchemy import (  # noqa: E402
     text,
 )
 
-from scimcore.mapping import mapping_from_dict  # noqa: E402
-from scimcore.service import BearerTokens, ScimService, ServiceConfig  # noqa: E402
-from scimcore.store import TableGroups, TableStore, UserTable  # noqa: E402
-from tests._service_support import BASE, GROUP_URN, TOKEN, USER_URN, Clock, call, patch  # noqa: E402
+from scimcore.mapping import mapping_from_dict
+from scimcore.service import BearerTokens, ScimService, ServiceConfig
+from scimcore.store import TableGroups, TableStore, UserTable
+from tests._service_support import BASE, GROUP_URN, TOKEN, USER_URN, Clock, call, patch
 
 MAPPING = {
     "rules": [

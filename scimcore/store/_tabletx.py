@@ -409,14 +409,15 @@ class TableTransaction:
 
         table = self.side
         query = select(table.c.app_key, table.c.app_num)
+        # plain reads: after a duplicate-key error the racing writers hold shared locks on
+        # the claim, and a locking read here would deadlock them (a racer's fresh claim is not
+        # seen, so it stays a clash; a claim the application made stale long ago is)
         query = query.where(table.c.rt == rt).where(table.c.uname == uname)
-        if self.store.dialect != "sqlite":
-            query = query.with_for_update()
         found = self.conn.execute(query).first()
         if found is None or _side_key(found) == key:
             return False
         raw = found.app_key
-        holder = self._by_key(rt, _side_key(found), lock=True, visible=False)
+        holder = self._by_key(rt, _side_key(found), visible=False)
         name = get_attr(holder.resource, "userName") if holder is not None else None
         if isinstance(name, str) and _uname(name) == uname:
             return False

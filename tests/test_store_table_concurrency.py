@@ -85,7 +85,7 @@ def test_identical_posts_give_one_201(engine: Any, unique_login: bool) -> None:
         svc = _service(store)
         for round_ in range(3):
             body = {"schemas": [USER_URN], "userName": f"twin{round_}"}
-            statuses = sorted(_together(4, lambda i: call(svc, "POST", "/Users", body).status))
+            statuses = sorted(_together(4, lambda i, b=body: call(svc, "POST", "/Users", b).status))
             assert statuses == [201, 409, 409, 409]
         with engine.connect() as conn:
             assert conn.execute(text(f"SELECT count(*) FROM {prefix}users")).scalar() == 3

@@ -287,6 +287,10 @@ class _FailingMeta(MetaStorage):
         super().save(conn, owner, values)
         raise _Boom("the meta table is gone")
 
+    def insert(self, conn: Any, owner: Any, values: Any) -> None:
+        super().insert(conn, owner, values)
+        raise _Boom("the meta table is gone")
+
 
 class _FailingHooks:
     def after_write(self, conn: Any, key: Any, resource: Any, previous: Any) -> None:

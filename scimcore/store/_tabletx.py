@@ -108,6 +108,7 @@ class TableTransaction:
             for r in self.mapping.rules
             if r.field and not r.to_scim and r.path.target.type == "boolean"
         }
+        self._retired_keys: list[Any] | None = None
         self.groups: GroupPart | None = None
         if store.groups is not None:
             from scimcore.store._tablegroups import GroupPart
@@ -130,24 +131,44 @@ class TableTransaction:
         if self.readonly:
             raise ServerError("a read-only transaction cannot write")
 
-    def _visible(self, rt: str) -> ColumnElement[bool]:
-        """Rows that are resources: not hidden, not retired."""
+    def _retired(self, rt: str) -> list[Any] | None:
+        """The retired keys (read once per transaction); None when there are too many to list."""
+        from sqlalchemy import select
+
+        if self._retired_keys is None:
+            side = self.side
+            rows = self.conn.execute(
+                select(side.c.app_key, side.c.app_num)
+                .where(side.c.rt == rt)
+                .where(side.c.retired == 1)
+                .limit(_CHUNK + 1)
+            ).all()
+            self._retired_keys = [_side_key(r) for r in rows]
+        return None if len(self._retired_keys) > _CHUNK else self._retired_keys
+
+    def _visible(self, rt: str) -> ColumnElement[bool] | None:
+        """Rows that are resources: not hidden, not retired (None: every row is)."""
         from sqlalchemy import and_, select
 
-        side = self.side
-        column = side.c.app_num if self._int_keys else side.c.app_key
-        retired = select(column).where(side.c.rt == rt).where(side.c.retired == 1)
-        test: ColumnElement[bool] = self.keycol.not_in(retired)
-        if self.users.hidden_keys:
-            test = and_(test, self.keycol.not_in(list(self.users.hidden_keys)))
-        return test
+        listed = self._retired(rt)
+        hidden = [*self.users.hidden_keys, *(listed or ())]
+        tests: list[ColumnElement[bool]] = []
+        if hidden:
+            tests.append(self.keycol.not_in(hidden))
+        if listed is None:
+            side = self.side
+            column = side.c.app_num if self._int_keys else side.c.app_key
+            retired = select(column).where(side.c.rt == rt).where(side.c.retired == 1)
+            tests.append(self.keycol.not_in(retired))
+        return and_(*tests) if tests else None
 
     def _select(self, rt: str, where: Any = None, *, visible: bool = True) -> Any:
         from sqlalchemy import select
 
         query = select(self.keycol, *(self.main.c[f] for f in self._fields))
-        if visible:
-            query = query.where(self._visible(rt))
+        test = self._visible(rt) if visible else None
+        if test is not None:
+            query = query.where(test)
         if where is not None:
             query = query.where(where)
         return query
@@ -258,13 +279,14 @@ class TableTransaction:
             known.setdefault(self.store.scim_id(rt, key), key)
         return known.get(str(parsed))
 
-    def _candidates(self, rt: str, node: Node | None) -> list[Stored]:
-        """Every resource the pushdown of ``node`` admits, in key order (a superset)."""
+    def _candidates(self, rt: str, node: Node | None) -> list[tuple[Any, Stored]]:
+        """Every (key, resource) the pushdown of ``node`` admits, in key order (a superset)."""
         where = self.pushdown.condition(node) if node is not None else None
         rows = self.conn.execute(self._select(rt, where).order_by(self.keycol)).all()
-        out: list[Stored] = []
+        out: list[tuple[Any, Stored]] = []
         for start in range(0, len(rows), _CHUNK):
-            out.extend(self._build(rt, rows[start : start + _CHUNK]))
+            chunk = rows[start : start + _CHUNK]
+            out.extend(zip((r[0] for r in chunk), self._build(rt, chunk), strict=True))
         return out
 
     def _holders(self, rt: str, attr: str, value: str, *, visible: bool) -> list[Stored]:
@@ -325,7 +347,9 @@ class TableTransaction:
         from sqlalchemy.exc import DataError, IntegrityError
 
         try:
-            with self.conn.begin_nested():
+            if self.store.dialect != "postgresql":  # a failed statement leaves the rest as it was
+                return work()
+            with self.conn.begin_nested():  # PostgreSQL aborts the transaction on an error
                 return work()
         except IntegrityError as exc:
             if _unique_clash(exc):
@@ -347,7 +371,10 @@ class TableTransaction:
                 raise ServerError(f"no storage keeps the meta key {name!r}")
             by_storage.setdefault(id(storage), (storage, {}))[1][name] = value
         for storage, values in by_storage.values():
-            storage.save(self.conn, key, values)
+            if fresh and isinstance(storage, MetaStorage):
+                storage.insert(self.conn, key, values)
+            else:
+                storage.save(self.conn, key, values)
 
     def write_side(
         self,
@@ -380,6 +407,7 @@ class TableTransaction:
             "retired": 0,
         }
         table = self.side
+        self._retired_keys = None
         if side is None:
             number = key if isinstance(key, int) and not isinstance(key, bool) else None
             statement: Any = table.insert().values(
@@ -454,7 +482,10 @@ class TableTransaction:
         from sqlalchemy import select
 
         rt = self.users.resource_type
-        query = select(self.keycol).where(self.keycol == key).where(self._visible(rt))
+        query = select(self.keycol).where(self.keycol == key)
+        test = self._visible(rt)
+        if test is not None:
+            query = query.where(test)
         return self.conn.execute(query).first() is not None
 
     def not_users(self) -> set[Any]:
@@ -615,6 +646,7 @@ class TableTransaction:
             .where(table.c.app_key == str(key))
             .values(retired=1)
         )
+        self._retired_keys = None
         self._hook("deactivate", key)
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
@@ -684,26 +716,21 @@ class TableTransaction:
             return self._search_sql(rt, query)
         node = query.filter.ast if isinstance(query.filter, Filter) else None
         found = self._candidates(rt, node)
-        rows = [(self._seq(s, i), s.resource) for i, s in enumerate(found)]
+        rows = [(int(k) if self._int_keys else i, s.resource) for i, (k, s) in enumerate(found)]
         page, _ = page_in_memory(
             rows, query, resource_type=rt, registry=self.mapping.registry, prefiltered=False
         )
         return page
 
-    def _seq(self, stored: Stored, index: int) -> int:
-        if self._int_keys:
-            key = self.key_of(self.users.resource_type, stored.id)
-            return int(key) if key is not None else index
-        return index
-
     def _search_sql(self, rt: str, query: Query) -> Page:
         """An unfiltered, unsorted listing: counted and paged by the database, in key order."""
-        from sqlalchemy import func, select
+        from sqlalchemy import func, select, true
 
+        visible = self._visible(rt)
+        if visible is None:
+            visible = true()
         total = int(
-            self.conn.execute(
-                select(func.count()).select_from(self.main).where(self._visible(rt))
-            ).scalar()
+            self.conn.execute(select(func.count()).select_from(self.main).where(visible)).scalar()
             or 0
         )
         start, count = clamp_index(query.start_index, query.count)

@@ -16,6 +16,7 @@ no password). Run: ``python -m benchmarks.bench_appstore [--users N]``.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import statistics
@@ -196,9 +197,13 @@ def _measure(store: Store, n: int, label: str) -> dict[str, float]:
     rounds = 400
     t0 = time.perf_counter()
     for i in range(rounds):
-        body = (
-            '{"schemas":["%s"],"userName":"new-%s-%d","name":{"givenName":"G","familyName":"F"},'
-            '"emails":[{"value":"n%d@example.com","primary":true}]}' % (USER_URN, tag, i, i)
+        body = json.dumps(
+            {
+                "schemas": [USER_URN],
+                "userName": f"new-{tag}-{i}",
+                "name": {"givenName": "G", "familyName": "F"},
+                "emails": [{"value": f"n{i}@example.com", "primary": True}],
+            }
         ).encode()
         response = service.handle(
             ScimRequest(

@@ -162,10 +162,20 @@ class TableTransaction:
             tests.append(self.keycol.not_in(retired))
         return and_(*tests) if tests else None
 
-    def _select(self, rt: str, where: Any = None, *, visible: bool = True) -> Any:
-        from sqlalchemy import select
+    def _select(
+        self, rt: str, where: Any = None, *, visible: bool = True, joined: bool = True
+    ) -> Any:
+        """The main-table columns the mapping reads, with the side row joined (number keys)."""
+        from sqlalchemy import and_, select
 
-        query = select(self.keycol, *(self.main.c[f] for f in self._fields))
+        columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
+        if joined and self._int_keys:
+            side = self.side
+            extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
+            source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
+            query = select(*columns, *extra).select_from(source)
+        else:
+            query = select(*columns)
         test = self._visible(rt) if visible else None
         if test is not None:
             query = query.where(test)
@@ -209,13 +219,19 @@ class TableTransaction:
     def _build(self, rt: str, rows: Sequence[Row[Any]], lock: bool = False) -> list[Stored]:
         """Resources for main-table rows (their side rows and storage values loaded at once)."""
         keys = [row[0] for row in rows]
-        sides = self.sides(rt, keys, lock=lock)
+        sides: dict[Any, Any]
+        if rows and "_side_app_key" in rows[0]._mapping:
+            sides = {
+                row[0]: _Side(row._mapping)
+                for row in rows
+                if row._mapping["_side_app_key"] is not None
+            }
+        else:
+            sides = self.sides(rt, keys, lock=lock)
         metas = self._meta(keys)
         return [self._resource(rt, row, sides.get(row[0]), metas.get(row[0], {})) for row in rows]
 
-    def _resource(
-        self, rt: str, row: Row[Any], side: Row[Any] | None, meta: Mapping[str, Any]
-    ) -> Stored:
+    def _resource(self, rt: str, row: Row[Any], side: Any, meta: Mapping[str, Any]) -> Stored:
         key = row[0]
         values = row._mapping
         fields = {f: column_value(values[f]) for f in self._fields}
@@ -246,7 +262,7 @@ class TableTransaction:
         return Stored(body, version)
 
     def _by_key(self, rt: str, key: Any, *, lock: bool = False, visible: bool = True) -> Any:
-        query = self._select(rt, self.keycol == key, visible=visible)
+        query = self._select(rt, self.keycol == key, visible=visible, joined=not lock)
         if lock and self.store.dialect != "sqlite":
             query = query.with_for_update()
         rows = self.conn.execute(query).all()
@@ -760,6 +776,21 @@ class TableTransaction:
             else:
                 next_cursor = encode_cursor({"offset": offset + len(rows)})
         return Page([s.resource for s in stored], total, next_cursor=next_cursor, start_index=start)
+
+
+_SIDE_COLUMNS = ("app_key", "version", "data", "external_id", "created", "last_modified")
+
+
+class _Side:
+    """The side columns of a joined row, read like a side row."""
+
+    def __init__(self, row: Any) -> None:
+        self.app_key = row["_side_app_key"]
+        self.version = row["_side_version"]
+        self.data = row["_side_data"]
+        self.external_id = row["_side_external_id"]
+        self.created = row["_side_created"]
+        self.last_modified = row["_side_last_modified"]
 
 
 class _Fresh:

@@ -423,7 +423,8 @@ class TableTransaction:
             "retired": 0,
         }
         table = self.side
-        self._retired_keys = None
+        if self._retired_keys is not None and key in self._retired_keys and rt == "User":
+            self._retired_keys.remove(key)
         if side is None:
             number = key if isinstance(key, int) and not isinstance(key, bool) else None
             statement: Any = table.insert().values(
@@ -662,7 +663,8 @@ class TableTransaction:
             .where(table.c.app_key == str(key))
             .values(retired=1)
         )
-        self._retired_keys = None
+        if self._retired_keys is not None:
+            self._retired_keys.append(key)
         self._hook("deactivate", key)
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:

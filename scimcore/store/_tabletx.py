@@ -752,8 +752,10 @@ class TableTransaction:
             or 0
         )
         start, count = clamp_index(query.start_index, query.count)
-        select_rows = self._select(rt).order_by(self.keycol)
         offset = start - 1
+        # an OFFSET walks the skipped rows: without the side join, which would join them all
+        select_rows = self._select(rt, joined=query.cursor is None and offset == 0)
+        select_rows = select_rows.order_by(self.keycol)
         if query.cursor is not None:
             start = 1
             kind, value = cursor_position(query.cursor)

@@ -37,6 +37,7 @@ from scimcore.store._base import (
 )
 from scimcore.store._meta import MetaStorage
 from scimcore.store._search import check_filter, page_in_memory
+from scimcore.store._sqlops import text_condition
 from scimcore.store._tablequery import Pushdown
 from scimcore.store._tableside import blob_of, column_value, version_of
 
@@ -97,7 +98,12 @@ class TableTransaction:
                 return func.lower(column) == value.lower()
 
         self.pushdown = Pushdown(
-            self.mapping, self.main, self.keycol, self.users.storage_for, equals=equals
+            self.mapping,
+            self.main,
+            self.keycol,
+            self.users.storage_for,
+            equals=equals,
+            side=self._side_condition,
         )
         fields = [r.field for r in self.mapping.rules if r.field and r.direction != "to_app"]
         if self.users.created and self.users.created in self.main.c:
@@ -161,6 +167,19 @@ class TableTransaction:
             retired = select(column).where(side.c.rt == rt).where(side.c.retired == 1)
             tests.append(self.keycol.not_in(retired))
         return and_(*tests) if tests else None
+
+    def _side_condition(self, attr: str, op: str, value: Any) -> ColumnElement[bool] | None:
+        """``key IN (side rows whose externalId compares)`` (number keys only)."""
+        from sqlalchemy import select
+
+        if attr != "externalId" or not self._int_keys:
+            return None
+        side = self.side
+        test = text_condition(side.c.external_id, op, value)
+        if test is None:
+            return None
+        rt = self.users.resource_type
+        return self.keycol.in_(select(side.c.app_num).where(side.c.rt == rt).where(test))
 
     def _select(
         self, rt: str, where: Any = None, *, visible: bool = True, joined: bool = True

@@ -287,6 +287,10 @@ class _FailingMeta(MetaStorage):
         super().save(conn, owner, values)
         raise _Boom("the meta table is gone")
 
+    def insert(self, conn: Any, owner: Any, values: Any) -> None:
+        super().insert(conn, owner, values)
+        raise _Boom("the meta table is gone")
+
 
 class _FailingHooks:
     def after_write(self, conn: Any, key: Any, resource: Any, previous: Any) -> None:
@@ -324,7 +328,15 @@ def test_a_failure_mid_write_leaves_nothing(site: Site, fault: str) -> None:
 # -- pushdown + residual == in-memory filtering (a property) ---------------------------------
 
 _TEXT = st.text(alphabet="aAbBéÉß_%", min_size=0, max_size=3)
-_ATTRS = ["userName", "displayName", "name.givenName", "title", "emails.value", "nickName"]
+_ATTRS = [
+    "userName",
+    "displayName",
+    "name.givenName",
+    "title",
+    "emails.value",
+    "nickName",
+    "externalId",
+]
 
 
 def _term() -> st.SearchStrategy[str]:
@@ -385,7 +397,8 @@ def test_pushdown_and_residual_match_in_memory_filtering(
             if everyone and nick:
                 first = tx.get("User", everyone[0]["id"])
                 assert first is not None
-                tx.replace("User", first.id, {**first.resource, "nickName": nick})
+                changed = {**first.resource, "nickName": nick, "externalId": nick.upper()}
+                tx.replace("User", first.id, changed)
         with store.transaction(readonly=True) as tx:
             everyone = tx.search("User", Query()).resources
             for text_ in filters:

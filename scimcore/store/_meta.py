@@ -69,12 +69,15 @@ class MetaStorage:
         if not owners:
             return out
         wanted = keys if keys is not None else self.keys
-        query = select(table.c[self.owner], table.c[self.name], table.c[self.value]).where(
+        order = self._order()
+        query = select(table.c[self.owner], table.c[self.name], table.c[self.value], *order).where(
             table.c[self.owner].in_(list(owners))
         )
         if wanted is not None:
             query = query.where(table.c[self.name].in_(sorted(wanted)))
-        for owner, key, value in conn.execute(query.order_by(*self._order())):
+        # sorted here, not by ORDER BY (which can lead MariaDB to walk the primary key)
+        rows = sorted(conn.execute(query).all(), key=lambda r: tuple(r[3:]))
+        for owner, key, value, *_ in rows:
             values = out.setdefault(owner, {})
             if key not in values:
                 values[str(key)] = _decode(value)
@@ -109,6 +112,16 @@ class MetaStorage:
             conn.execute(table.update().where(pick).values({self.value: text}))
             if len(rows) > 1 and len(pk) == 1:  # duplicates of the key: keep the first
                 conn.execute(table.delete().where(where & (pk[0] != first[0])))
+
+    def insert(self, conn: Connection, owner: Any, values: Mapping[str, Any]) -> None:
+        """Insert the values of an owner that has no rows yet (one statement; None skipped)."""
+        rows = [
+            {self.owner: owner, self.name: key, self.value: _encode(value)}
+            for key, value in values.items()
+            if value is not None and self.owns(key)
+        ]
+        if rows:
+            conn.execute(self.sql_table.insert(), rows)
 
     def delete(self, conn: Connection, owner: Any) -> None:
         """Remove the owner's rows (every key when ``keys`` is None, else the owned keys)."""

@@ -133,7 +133,9 @@ def make_engine(url: Any) -> Engine:
         pg = parsed.drivername in ("postgresql", "postgres")
         if pg and importlib.util.find_spec("psycopg2") is None:
             parsed = parsed.set(drivername="postgresql+psycopg")
-        engine = create_engine(parsed, pool_pre_ping=parsed.get_backend_name() == "mysql")
+        mysql = parsed.get_backend_name() == "mysql"
+        # MariaDB closes idle connections (wait_timeout): recycle them well before
+        engine = create_engine(parsed, **({"pool_recycle": 3600} if mysql else {}))
     if engine.dialect.name == "sqlite" and engine not in _PREPARED:
         _PREPARED.add(engine)
         _sqlite_setup(engine)

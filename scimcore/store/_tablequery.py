@@ -49,6 +49,8 @@ class Pushdown:
     storage_for: Callable[[str], Any]
     equals: Callable[[Any, str], ColumnElement[bool]] | None = None
     """A dialect's case-insensitive, indexed equality on a column (None: ``lower(col) = v``)."""
+    side: Callable[[str, str, Any], ColumnElement[bool] | None] | None = None
+    """Conditions on what the side table keeps (``externalId``), when no rule maps it."""
     _targets: dict[tuple[str, ...], Target] = attrs.field(factory=dict, init=False)
 
     def __attrs_post_init__(self) -> None:
@@ -77,6 +79,8 @@ class Pushdown:
         found = self._targets.get(_keys(ref.keys))
         if found is not None:
             return found
+        if ref.core and ref.keys == ("externalId",) and self.side is not None:
+            return Target(key="externalId")
         if (
             self.mapping.extensions_to_meta
             and not ref.core
@@ -114,6 +118,9 @@ class Pushdown:
         target = self.target(path)
         if target is None:
             return None
+        if target.column is None and target.storage is None:
+            assert self.side is not None and target.key is not None
+            return self.side(target.key, op, value)
         if target.storage is not None:
             if op == "pr" or isinstance(value, str):
                 out: ColumnElement[bool] | None = target.storage.condition(
@@ -133,6 +140,8 @@ class Pushdown:
             python_type = _python_type(column)
             if python_type is bool or (python_type is int and not isinstance(value, bool)):
                 return column == value
+            if python_type is int and isinstance(value, bool):  # a boolean kept as 0/1
+                return column != 0 if value else column == 0
         return None
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scimcore.errors import (
@@ -25,6 +25,7 @@ from scimcore.errors import (
 )
 from scimcore.filter import AttrPath, Compare, Filter, Node
 from scimcore.store._base import (
+    MemberDelta,
     Page,
     Query,
     Stored,
@@ -36,6 +37,7 @@ from scimcore.store._base import (
 )
 from scimcore.store._meta import MetaStorage
 from scimcore.store._search import check_filter, page_in_memory
+from scimcore.store._sqlops import text_condition
 from scimcore.store._tablequery import Pushdown
 from scimcore.store._tableside import blob_of, column_value, version_of
 
@@ -45,6 +47,7 @@ if TYPE_CHECKING:
 
     from scimcore.audit import AuditEvent
     from scimcore.store._table import TableStore
+    from scimcore.store._tablegroups import GroupPart
 
 __all__ = ["TableTransaction"]
 
@@ -95,12 +98,36 @@ class TableTransaction:
                 return func.lower(column) == value.lower()
 
         self.pushdown = Pushdown(
-            self.mapping, self.main, self.keycol, self.users.storage_for, equals=equals
+            self.mapping,
+            self.main,
+            self.keycol,
+            self.users.storage_for,
+            equals=equals,
+            side=self._side_condition,
         )
         fields = [r.field for r in self.mapping.rules if r.field and r.direction != "to_app"]
         if self.users.created and self.users.created in self.main.c:
             fields.append(self.users.created)
         self._fields = list(dict.fromkeys(f for f in fields if f != self.users.key))
+        self._booleans = {
+            r.field
+            for r in self.mapping.rules
+            if r.field and not r.to_scim and r.path.target.type == "boolean"
+        }
+        self._retired_keys: list[Any] | None = None
+        self.groups: GroupPart | None = None
+        if store.groups is not None:
+            from scimcore.store._tablegroups import GroupPart
+
+            self.groups = GroupPart(self, store.groups)
+
+    def _group(self, rt: str) -> GroupPart | None:
+        """The group part when ``rt`` is Group (ServerError for a type this store lacks)."""
+        if rt == self.users.resource_type:
+            return None
+        if rt == "Group" and self.groups is not None:
+            return self.groups
+        raise ServerError(f"this store keeps no resource type called {rt!r}")
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -110,38 +137,72 @@ class TableTransaction:
         if self.readonly:
             raise ServerError("a read-only transaction cannot write")
 
-    def _rt(self, rt: str) -> str:
-        if rt != self.users.resource_type:
-            raise ServerError(f"this store keeps no resource type called {rt!r}")
-        return rt
-
-    def _key(self, raw: Any) -> Any:
-        """An app key from its side-table text."""
-        return int(raw) if self._int_keys else raw
-
-    def _visible(self, rt: str) -> ColumnElement[bool]:
-        """Rows that are resources: not hidden, not retired."""
-        from sqlalchemy import and_, select
-
-        side = self.side
-        column = side.c.app_num if self._int_keys else side.c.app_key
-        retired = select(column).where(side.c.rt == rt).where(side.c.retired == 1)
-        test: ColumnElement[bool] = self.keycol.not_in(retired)
-        if self.users.hidden_keys:
-            test = and_(test, self.keycol.not_in(list(self.users.hidden_keys)))
-        return test
-
-    def _select(self, rt: str, where: Any = None, *, visible: bool = True) -> Any:
+    def _retired(self, rt: str) -> list[Any] | None:
+        """The retired keys (read once per transaction); None when there are too many to list."""
         from sqlalchemy import select
 
-        query = select(self.keycol, *(self.main.c[f] for f in self._fields))
-        if visible:
-            query = query.where(self._visible(rt))
+        if self._retired_keys is None:
+            side = self.side
+            rows = self.conn.execute(
+                select(side.c.app_key, side.c.app_num)
+                .where(side.c.rt == rt)
+                .where(side.c.retired == 1)
+                .limit(_CHUNK + 1)
+            ).all()
+            self._retired_keys = [_side_key(r) for r in rows]
+        return None if len(self._retired_keys) > _CHUNK else self._retired_keys
+
+    def _visible(self, rt: str) -> ColumnElement[bool] | None:
+        """Rows that are resources: not hidden, not retired (None: every row is)."""
+        from sqlalchemy import and_, select
+
+        listed = self._retired(rt)
+        hidden = [*self.users.hidden_keys, *(listed or ())]
+        tests: list[ColumnElement[bool]] = []
+        if hidden:
+            tests.append(self.keycol.not_in(hidden))
+        if listed is None:
+            side = self.side
+            column = side.c.app_num if self._int_keys else side.c.app_key
+            retired = select(column).where(side.c.rt == rt).where(side.c.retired == 1)
+            tests.append(self.keycol.not_in(retired))
+        return and_(*tests) if tests else None
+
+    def _side_condition(self, attr: str, op: str, value: Any) -> ColumnElement[bool] | None:
+        """``key IN (side rows whose externalId compares)`` (number keys only)."""
+        from sqlalchemy import select
+
+        if attr != "externalId" or not self._int_keys:
+            return None
+        side = self.side
+        test = text_condition(side.c.external_id, op, value)
+        if test is None:
+            return None
+        rt = self.users.resource_type
+        return self.keycol.in_(select(side.c.app_num).where(side.c.rt == rt).where(test))
+
+    def _select(
+        self, rt: str, where: Any = None, *, visible: bool = True, joined: bool = True
+    ) -> Any:
+        """The main-table columns the mapping reads, with the side row joined (number keys)."""
+        from sqlalchemy import and_, select
+
+        columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
+        if joined and self._int_keys:
+            side = self.side
+            extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
+            source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
+            query = select(*columns, *extra).select_from(source)
+        else:
+            query = select(*columns)
+        test = self._visible(rt) if visible else None
+        if test is not None:
+            query = query.where(test)
         if where is not None:
             query = query.where(where)
         return query
 
-    def _sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:
+    def sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:
         from sqlalchemy import select
 
         out: dict[Any, Row[Any]] = {}
@@ -152,7 +213,7 @@ class TableTransaction:
             if lock and self.store.dialect != "sqlite":
                 query = query.with_for_update()
             for row in self.conn.execute(query):
-                out[self._key(row.app_key)] = row
+                out[_side_key(row)] = row
         return out
 
     def _meta(self, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
@@ -177,16 +238,25 @@ class TableTransaction:
     def _build(self, rt: str, rows: Sequence[Row[Any]], lock: bool = False) -> list[Stored]:
         """Resources for main-table rows (their side rows and storage values loaded at once)."""
         keys = [row[0] for row in rows]
-        sides = self._sides(rt, keys, lock=lock)
+        sides: dict[Any, Any]
+        if rows and "_side_app_key" in rows[0]._mapping:
+            sides = {
+                row[0]: _Side(row._mapping)
+                for row in rows
+                if row._mapping["_side_app_key"] is not None
+            }
+        else:
+            sides = self.sides(rt, keys, lock=lock)
         metas = self._meta(keys)
         return [self._resource(rt, row, sides.get(row[0]), metas.get(row[0], {})) for row in rows]
 
-    def _resource(
-        self, rt: str, row: Row[Any], side: Row[Any] | None, meta: Mapping[str, Any]
-    ) -> Stored:
+    def _resource(self, rt: str, row: Row[Any], side: Any, meta: Mapping[str, Any]) -> Stored:
         key = row[0]
         values = row._mapping
         fields = {f: column_value(values[f]) for f in self._fields}
+        for name in self._booleans:  # a TINYINT(1) column reads as a number
+            if isinstance(fields.get(name), int) and not isinstance(fields[name], bool):
+                fields[name] = bool(fields[name])
         blob: dict[str, Any] = {}
         if side is not None and side.data:
             loaded = json.loads(side.data)
@@ -211,7 +281,7 @@ class TableTransaction:
         return Stored(body, version)
 
     def _by_key(self, rt: str, key: Any, *, lock: bool = False, visible: bool = True) -> Any:
-        query = self._select(rt, self.keycol == key, visible=visible)
+        query = self._select(rt, self.keycol == key, visible=visible, joined=not lock)
         if lock and self.store.dialect != "sqlite":
             query = query.with_for_update()
         rows = self.conn.execute(query).all()
@@ -230,11 +300,13 @@ class TableTransaction:
         if parsed.version != 5 or str(parsed) != id.lower():
             return None
         side = self.side
-        raw = self.conn.execute(
-            select(side.c.app_key).where(side.c.scim_id == str(parsed)).where(side.c.rt == rt)
-        ).scalar()
-        if raw is not None:
-            return self._key(raw)
+        row = self.conn.execute(
+            select(side.c.app_key, side.c.app_num)
+            .where(side.c.scim_id == str(parsed))
+            .where(side.c.rt == rt)
+        ).first()
+        if row is not None:
+            return _side_key(row)
         known = self.store.ids.setdefault(rt, {})
         if str(parsed) in known:
             return known[str(parsed)]
@@ -242,13 +314,14 @@ class TableTransaction:
             known.setdefault(self.store.scim_id(rt, key), key)
         return known.get(str(parsed))
 
-    def _candidates(self, rt: str, node: Node | None) -> list[Stored]:
-        """Every resource the pushdown of ``node`` admits, in key order (a superset)."""
+    def _candidates(self, rt: str, node: Node | None) -> list[tuple[Any, Stored]]:
+        """Every (key, resource) the pushdown of ``node`` admits, in key order (a superset)."""
         where = self.pushdown.condition(node) if node is not None else None
         rows = self.conn.execute(self._select(rt, where).order_by(self.keycol)).all()
-        out: list[Stored] = []
+        out: list[tuple[Any, Stored]] = []
         for start in range(0, len(rows), _CHUNK):
-            out.extend(self._build(rt, rows[start : start + _CHUNK]))
+            chunk = rows[start : start + _CHUNK]
+            out.extend(zip((r[0] for r in chunk), self._build(rt, chunk), strict=True))
         return out
 
     def _holders(self, rt: str, attr: str, value: str, *, visible: bool) -> list[Stored]:
@@ -302,11 +375,17 @@ class TableTransaction:
 
     def _write(self, statement: Any) -> Any:
         """Run an app-table write in a savepoint; clashes are Uniqueness, bad values 400."""
+        return self.savepoint(lambda: self.conn.execute(statement))
+
+    def savepoint(self, work: Callable[[], Any]) -> Any:
+        """Run ``work`` in a savepoint; a unique clash is Uniqueness, a refused value 400."""
         from sqlalchemy.exc import DataError, IntegrityError
 
         try:
-            with self.conn.begin_nested():
-                return self.conn.execute(statement)
+            if self.store.dialect != "postgresql":  # a failed statement leaves the rest as it was
+                return work()
+            with self.conn.begin_nested():  # PostgreSQL aborts the transaction on an error
+                return work()
         except IntegrityError as exc:
             if _unique_clash(exc):
                 raise Uniqueness(
@@ -327,15 +406,30 @@ class TableTransaction:
                 raise ServerError(f"no storage keeps the meta key {name!r}")
             by_storage.setdefault(id(storage), (storage, {}))[1][name] = value
         for storage, values in by_storage.values():
-            storage.save(self.conn, key, values)
+            if fresh and isinstance(storage, MetaStorage):
+                storage.insert(self.conn, key, values)
+            else:
+                storage.save(self.conn, key, values)
 
-    def _write_side(self, rt: str, key: Any, resource: Mapping[str, Any], side: Any) -> None:
-        """Insert or update the side row (the counter moves on), claiming the unique name."""
+    def write_side(
+        self,
+        rt: str,
+        key: Any,
+        resource: Mapping[str, Any],
+        side: Any,
+        *,
+        blob: dict[str, Any] | None = None,
+    ) -> None:
+        """Insert or update the side row (the counter moves on), claiming the unique name.
+
+        ``blob`` is what the side row keeps besides (a User's: what the mapping does not place).
+        """
         meta = resource.get("meta") if isinstance(resource.get("meta"), Mapping) else {}
         assert isinstance(meta, Mapping)
         external = get_attr(resource, "externalId")
-        blob = blob_of(self.mapping, resource)
-        name = get_attr(resource, "userName")
+        if blob is None:
+            blob = blob_of(self.mapping, resource)
+        name = get_attr(resource, "userName") if rt == self.users.resource_type else None
         values = {
             "scim_id": self.store.scim_id(rt, key),
             "external_id": external if isinstance(external, str) else None,
@@ -348,8 +442,10 @@ class TableTransaction:
             "retired": 0,
         }
         table = self.side
+        if self._retired_keys is not None and key in self._retired_keys and rt == "User":
+            self._retired_keys.remove(key)
         if side is None:
-            number = int(key) if self._int_keys else None
+            number = key if isinstance(key, int) and not isinstance(key, bool) else None
             statement: Any = table.insert().values(
                 rt=rt, app_key=str(key), app_num=number, **values
             )
@@ -376,13 +472,16 @@ class TableTransaction:
         from sqlalchemy import select
 
         table = self.side
-        query = select(table.c.app_key).where(table.c.rt == rt).where(table.c.uname == uname)
-        if self.store.dialect != "sqlite":
-            query = query.with_for_update()
-        raw = self.conn.execute(query).scalar()
-        if raw is None or self._key(raw) == key:
+        query = select(table.c.app_key, table.c.app_num)
+        # plain reads: after a duplicate-key error the racing writers hold shared locks on
+        # the claim, and a locking read here would deadlock them (a racer's fresh claim is not
+        # seen, so it stays a clash; a claim the application made stale long ago is)
+        query = query.where(table.c.rt == rt).where(table.c.uname == uname)
+        found = self.conn.execute(query).first()
+        if found is None or _side_key(found) == key:
             return False
-        holder = self._by_key(rt, self._key(raw), lock=True, visible=False)
+        raw = found.app_key
+        holder = self._by_key(rt, _side_key(found), visible=False)
         name = get_attr(holder.resource, "userName") if holder is not None else None
         if isinstance(name, str) and _uname(name) == uname:
             return False
@@ -414,8 +513,36 @@ class TableTransaction:
                 )
         return retired
 
+    def is_user(self, key: Any) -> bool:
+        """Whether app key ``key`` is a User resource (exists, not hidden, not retired)."""
+        from sqlalchemy import select
+
+        rt = self.users.resource_type
+        query = select(self.keycol).where(self.keycol == key)
+        test = self._visible(rt)
+        if test is not None:
+            query = query.where(test)
+        return self.conn.execute(query).first() is not None
+
+    def not_users(self) -> set[Any]:
+        """The app keys that are no User resources: hidden, or retired (deactivated)."""
+        from sqlalchemy import select
+
+        side = self.side
+        rows = self.conn.execute(
+            select(side.c.app_key, side.c.app_num)
+            .where(side.c.rt == self.users.resource_type)
+            .where(side.c.retired == 1)
+        )
+        return {*(_side_key(r) for r in rows), *self.users.hidden_keys}
+
+    def drop_side(self, rt: str, key: Any) -> None:
+        """Delete the side row of (rt, key)."""
+        side = self.side
+        self.conn.execute(side.delete().where(side.c.rt == rt).where(side.c.app_key == str(key)))
+
     def _is_retired(self, rt: str, key: Any) -> bool:
-        side = self._sides(rt, [key]).get(key)
+        side = self.sides(rt, [key]).get(key)
         return side is not None and int(side.retired) == 1
 
     def _hook(self, name: str, *args: Any) -> None:
@@ -441,6 +568,8 @@ class TableTransaction:
         self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
     ) -> Stored | None:
         if rt != self.users.resource_type:
+            if rt == "Group" and self.groups is not None:
+                return self.groups.get(id, exclude_members=exclude_members)
             return None
         key = self.key_of(rt, id)
         if key is None:
@@ -450,7 +579,9 @@ class TableTransaction:
 
     def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
         self._writable()
-        self._rt(rt)
+        groups = self._group(rt)
+        if groups is not None:
+            return groups.create(resource)
         retired = self._check_unique(rt, resource, None)
         if retired is not None:
             return self._relink(rt, retired, resource)
@@ -461,7 +592,7 @@ class TableTransaction:
         if key is None:
             key = result.inserted_primary_key[0]
         self._save_meta(key, record.meta, fresh=True)
-        self._write_side(rt, key, resource, None)
+        self.write_side(rt, key, resource, None)
         self._hook("after_write", key, resource, None)
         stored = self._by_key(rt, key)
         if stored is None:  # the application's own triggers removed or hid it
@@ -472,14 +603,14 @@ class TableTransaction:
     def _relink(self, rt: str, retired: Stored, resource: Mapping[str, Any]) -> Stored:
         """A POST whose userName matches a retired row: that row is the resource again."""
         key = self.key_of(rt, retired.id)
-        side = self._sides(rt, [key], lock=True).get(key)
+        side = self.sides(rt, [key], lock=True).get(key)
         record = self.mapping.to_app(resource)
         self._write(
             self.main.update().where(self.keycol == key).values(self._columns(record, fresh=False))
         )
         self._save_meta(key, record.meta, fresh=False)
         fresh_meta = dict(resource.get("meta") or {})
-        self._write_side(rt, key, {**resource, "meta": fresh_meta}, _Fresh(side))
+        self.write_side(rt, key, {**resource, "meta": fresh_meta}, _Fresh(side))
         self._hook("reactivate", key)
         self._hook("after_write", key, resource, None)
         stored: Stored | None = self._by_key(rt, key)
@@ -495,7 +626,9 @@ class TableTransaction:
         expected_version: int | None = None,
     ) -> Stored:
         self._writable()
-        self._rt(rt)
+        groups = self._group(rt)
+        if groups is not None:
+            return groups.replace(id, resource, expected_version)
         key, old = self._existing(rt, id, expected_version)
         if self._check_unique(rt, resource, key) is not None:
             raise Uniqueness(f"userName {get_attr(resource, 'userName')!r} is already taken")
@@ -504,8 +637,8 @@ class TableTransaction:
         if values:
             self._write(self.main.update().where(self.keycol == key).values(values))
         self._save_meta(key, record.meta, fresh=False)
-        side = self._sides(rt, [key]).get(key)
-        self._write_side(rt, key, resource, side)
+        side = self.sides(rt, [key]).get(key)
+        self.write_side(rt, key, resource, side)
         self._hook("after_write", key, resource, old.resource)
         stored: Stored | None = self._by_key(rt, key)
         if stored is None:
@@ -514,7 +647,10 @@ class TableTransaction:
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
         self._writable()
-        self._rt(rt)
+        groups = self._group(rt)
+        if groups is not None:
+            groups.delete(id, expected_version)
+            return
         key, old = self._existing(rt, id, expected_version)
         side = self.side
         if self.users.deprovision == "deactivate":
@@ -537,8 +673,8 @@ class TableTransaction:
         metas = {r.meta: record.meta.get(r.meta) for r in active if r.meta is not None}
         if metas:
             self._save_meta(key, metas, fresh=False)
-        side = self._sides(rt, [key]).get(key)
-        self._write_side(rt, key, old.resource, side)
+        side = self.sides(rt, [key]).get(key)
+        self.write_side(rt, key, old.resource, side)
         table = self.side
         self.conn.execute(
             table.update()
@@ -546,22 +682,52 @@ class TableTransaction:
             .where(table.c.app_key == str(key))
             .values(retired=1)
         )
+        if self._retired_keys is not None:
+            self._retired_keys.append(key)
         self._hook("deactivate", key)
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
         if rt != self.users.resource_type:
-            return []
+            return self.groups.find_by(attr, value) if rt == "Group" and self.groups else []
         return self._holders(rt, attr, value, visible=True)
 
     def groups_with_member(self, member_id: str) -> list[Stored]:
-        return []
+        return self.groups_with_members([member_id])[member_id]
 
     def groups_with_members(self, member_ids: Sequence[str]) -> dict[str, list[Stored]]:
-        return {m: [] for m in member_ids}
+        if self.groups is None:
+            return {m: [] for m in member_ids}
+        return self.groups.groups_of(list(dict.fromkeys(member_ids)))
 
     def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
         self._writable()
-        return []
+        if self.groups is None:
+            return []
+        return self.groups.remove_member(member_id, last_modified)
+
+    # -- member deltas (scimcore.store.MemberDeltas) -------------------------------------------
+
+    def member_count(self, group_id: str) -> int:
+        """How many users the group lists (0 when it does not exist)."""
+        return self.groups.member_count(group_id) if self.groups is not None else 0
+
+    def members_among(self, group_id: str, values: Sequence[str]) -> dict[str, str]:
+        """Which ``values`` are member ids of the group (compared lower-cased)."""
+        return self.groups.members_among(group_id, values) if self.groups is not None else {}
+
+    def update_group(
+        self,
+        id: str,
+        resource: Mapping[str, Any],
+        delta: MemberDelta,
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        """Group attributes other than members, and only the membership rows ``delta`` names."""
+        self._writable()
+        groups = self._group("Group")
+        assert groups is not None
+        return groups.update_group(id, resource, delta, expected_version)
 
     def write_audit(self, event: AuditEvent) -> None:
         """Insert the audit record in this transaction (it commits with the change or not)."""
@@ -579,37 +745,36 @@ class TableTransaction:
 
     def search(self, rt: str, query: Query) -> Page:
         check_filter(query, rt)
+        if rt == "Group" and self.groups is not None:
+            return self.groups.search(query)
         if rt != self.users.resource_type:
             return Page([], 0, start_index=clamp_index(query.start_index, query.count)[0])
         if query.filter is None and not query.sort_by:
             return self._search_sql(rt, query)
         node = query.filter.ast if isinstance(query.filter, Filter) else None
         found = self._candidates(rt, node)
-        rows = [(self._seq(s, i), s.resource) for i, s in enumerate(found)]
+        rows = [(int(k) if self._int_keys else i, s.resource) for i, (k, s) in enumerate(found)]
         page, _ = page_in_memory(
             rows, query, resource_type=rt, registry=self.mapping.registry, prefiltered=False
         )
         return page
 
-    def _seq(self, stored: Stored, index: int) -> int:
-        if self._int_keys:
-            key = self.key_of(self.users.resource_type, stored.id)
-            return int(key) if key is not None else index
-        return index
-
     def _search_sql(self, rt: str, query: Query) -> Page:
         """An unfiltered, unsorted listing: counted and paged by the database, in key order."""
-        from sqlalchemy import func, select
+        from sqlalchemy import func, select, true
 
+        visible = self._visible(rt)
+        if visible is None:
+            visible = true()
         total = int(
-            self.conn.execute(
-                select(func.count()).select_from(self.main).where(self._visible(rt))
-            ).scalar()
+            self.conn.execute(select(func.count()).select_from(self.main).where(visible)).scalar()
             or 0
         )
         start, count = clamp_index(query.start_index, query.count)
-        select_rows = self._select(rt).order_by(self.keycol)
         offset = start - 1
+        # an OFFSET walks the skipped rows: without the side join, which would join them all
+        select_rows = self._select(rt, joined=query.cursor is None and offset == 0)
+        select_rows = select_rows.order_by(self.keycol)
         if query.cursor is not None:
             start = 1
             kind, value = cursor_position(query.cursor)
@@ -636,6 +801,21 @@ class TableTransaction:
         return Page([s.resource for s in stored], total, next_cursor=next_cursor, start_index=start)
 
 
+_SIDE_COLUMNS = ("app_key", "version", "data", "external_id", "created", "last_modified")
+
+
+class _Side:
+    """The side columns of a joined row, read like a side row."""
+
+    def __init__(self, row: Any) -> None:
+        self.app_key = row["_side_app_key"]
+        self.version = row["_side_version"]
+        self.data = row["_side_data"]
+        self.external_id = row["_side_external_id"]
+        self.created = row["_side_created"]
+        self.last_modified = row["_side_last_modified"]
+
+
 class _Fresh:
     """A side row seen as new for a re-link: the counter continues, ``created`` restarts."""
 
@@ -646,6 +826,11 @@ class _Fresh:
 
     def __bool__(self) -> bool:
         return True
+
+
+def _side_key(row: Any) -> Any:
+    """The app key a side row names (a number when the key is one)."""
+    return int(row.app_num) if row.app_num is not None else row.app_key
 
 
 def _python_type(column: Any) -> type | None:

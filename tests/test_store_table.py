@@ -408,3 +408,22 @@ def test_pushdown_and_residual_match_in_memory_filtering(
                 assert got == want, text_
     finally:
         site.drop()
+
+
+def test_hidden_keys_and_a_login_the_site_renamed(site: Site) -> None:
+    hidden = site.add("anonymous")
+    svc = _service(site.store(hidden_keys=(hidden,)))
+    assert call(svc, "GET", "/Users").json()["totalResults"] == 0
+    rid = str(uuid.uuid5(site.store().namespace, f"User:{hidden}"))
+    assert call(svc, "GET", f"/Users/{rid}").status == 404
+    assert call(svc, "POST", "/Users", user("anonymous")).status == 409
+    made = call(svc, "POST", "/Users", user("gina", externalId="ext-G"))
+    assert made.status == 201
+    found = call(svc, "GET", "/Users", query={"filter": 'externalId eq "ext-G"'}).json()
+    assert [r["userName"] for r in found["Resources"]] == ["gina"]
+    # the site renames gina: her old login is free again for a new SCIM user
+    with site.engine.begin() as conn:
+        conn.execute(site.users.update().where(site.users.c.login == "gina").values(login="gin"))
+    again = call(svc, "POST", "/Users", user("gina"))
+    assert again.status == 201, again.json()
+    assert again.json()["id"] != made.json()["id"]

@@ -666,7 +666,11 @@ class TableTransaction:
         """DELETE as deactivation: ``active=false`` through the mapping, the side row retired."""
         resource = {**old.resource, "active": False}
         record = self.mapping.to_app(resource)
-        active = [r for r in self.mapping.rules if r.path.keys[-1:] == ("active",)]
+        active = [
+            r
+            for r in self.mapping.rules
+            if r.path.keys[-1:] == ("active",) and r.direction != "to_scim"
+        ]
         fields = {r.field: record.fields.get(r.field) for r in active if r.field is not None}
         if fields:
             self._write(self.main.update().where(self.keycol == key).values(fields))

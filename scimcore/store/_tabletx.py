@@ -605,9 +605,9 @@ class TableTransaction:
         key = self.key_of(rt, retired.id)
         side = self.sides(rt, [key], lock=True).get(key)
         record = self.mapping.to_app(resource)
-        self._write(
-            self.main.update().where(self.keycol == key).values(self._columns(record, fresh=False))
-        )
+        values = self._columns(record, fresh=False)
+        if values:  # a table whose every mapped value lives in storages (Drupal's users)
+            self._write(self.main.update().where(self.keycol == key).values(values))
         self._save_meta(key, record.meta, fresh=False)
         fresh_meta = dict(resource.get("meta") or {})
         self.write_side(rt, key, {**resource, "meta": fresh_meta}, _Fresh(side))

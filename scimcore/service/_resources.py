@@ -787,8 +787,12 @@ class ResourceEngine:
         members = new.get("members")
         if not members:
             return
+        # members.value is caseExact false (RFC 7643 §8.7.1): one member per value whatever its
+        # case, as the member-delta path and the stores' lower(member_id) index compare
         known = {
-            m.get("value"): m for m in (old or {}).get("members") or () if isinstance(m, Mapping)
+            m["value"].lower(): m
+            for m in (old or {}).get("members") or ()
+            if isinstance(m, Mapping) and isinstance(m.get("value"), str)
         }
         seen: set[str] = set()
         kept: list[dict[str, Any]] = []
@@ -798,12 +802,13 @@ class ResourceEngine:
                 raise InvalidValue(
                     "each member needs a string 'value'", path=["members", i, "value"]
                 )
-            if value in seen:
+            key = value.lower()
+            if key in seen:
                 continue  # idempotent: IdPs re-send members they already added
-            seen.add(value)
+            seen.add(key)
             # value is the client's; $ref, type and display are always the server's
             entry = {k: v for k, v in member.items() if k.lower() not in _SERVER_MEMBER_KEYS}
-            before = known.get(value)
+            before = known.get(key)
             if before is not None and before.get("type") in ("User", "Group"):
                 for key in ("type", "$ref", "display"):
                     if before.get(key) is not None:
@@ -817,7 +822,7 @@ class ResourceEngine:
         self, tx: Transaction, gid: str, value: str, entry: dict[str, Any], index: int
     ) -> None:
         assert self._group_rt is not None
-        if value == gid:
+        if value.lower() == gid.lower():
             raise InvalidValue("a group cannot be a member of itself", path=["members", index])
         kinds: Iterable[ResourceType | None] = (self._user_rt, self._group_rt)
         for kind in kinds:

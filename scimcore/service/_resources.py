@@ -388,14 +388,19 @@ class ResourceEngine:
         if_match: str | None = None,
         attributes: Sequence[str] | None = None,
         excluded: Sequence[str] | None = None,
+        reply: Literal["resource", "no_content"] | None = None,
     ) -> Outcome:
         """PATCH: apply the operations atomically; 200 with the resource, or 204 if configured.
+
+        ``reply`` is this request's choice (``Prefer: return=minimal`` or
+        ``return=representation``, RFC 7240); without one, ``config.patch_response`` decides.
 
         A Group PATCH whose member operations are plain adds and removes goes through
         :meth:`_patch_members` (members never loaded); anything else loads the resource,
         patches it and validates the result once.
         """
         trace.action, trace.resource_type, trace.resource_id = "patch", rt.name, rid
+        minimal = (reply or self.config.patch_response) == "no_content"
         plan = self._member_plan(rt, request)
         early = None
         if plan is None and rt is not self._group_rt and _big(request):
@@ -408,7 +413,7 @@ class ResourceEngine:
         with self.store.transaction() as tx:
             if plan is not None and isinstance(tx, MemberDeltas):
                 fast = self._patch_members(tx, rt, rid, plan, trace, if_match)
-                return self._patched(tx, rt, rid, fast, ctx, trace, attributes, excluded)
+                return self._patched(tx, rt, rid, fast, ctx, trace, attributes, excluded, minimal)
             old = self._load(tx, rt, rid, for_update=True)
             _check_if_match(if_match, old.version)
             if early is not None and early[0] == old.version:
@@ -424,7 +429,9 @@ class ResourceEngine:
                 sent = _password_of(clean)
                 new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
-                    return self._delete_instead(tx, rt, old, new, ctx, trace, attributes, excluded)
+                    return self._delete_instead(
+                        tx, rt, old, new, ctx, trace, attributes, excluded, minimal=minimal
+                    )
                 assert new is not None
                 new = self._server_owned(rt, new, rid, meta)
                 new = self._seal_password(rt, new, sent, old.resource)
@@ -435,7 +442,7 @@ class ResourceEngine:
                 )
             else:
                 trace.changes = {}
-            return self._patched(tx, rt, rid, stored, ctx, trace, attributes, excluded)
+            return self._patched(tx, rt, rid, stored, ctx, trace, attributes, excluded, minimal)
 
     def _apply(
         self, rt: ResourceType, resource: Mapping[str, Any], request: Mapping[str, Any]
@@ -474,11 +481,12 @@ class ResourceEngine:
         trace: Trace,
         attributes: Sequence[str] | None,
         excluded: Sequence[str] | None,
+        minimal: bool,
     ) -> Outcome:
-        """The reply to a PATCH: 204, or 200 with the resource as ``attributes`` asks."""
+        """The reply to a PATCH: 204 (``minimal``), or 200 with the resource as asked."""
         trace.user_name = _user_name(stored.resource)
         etag = etag_for(stored.version)
-        if self.config.patch_response == "no_content":
+        if minimal:
             self._audit(tx, ctx, trace, 204)
             return Outcome(status=204, etag=etag)
         slim = rt is self._group_rt and "members" not in stored.resource
@@ -704,6 +712,8 @@ class ResourceEngine:
         trace: Trace,
         attributes: Sequence[str] | None,
         excluded: Sequence[str] | None,
+        *,
+        minimal: bool | None = None,
     ) -> Outcome:
         """Carry out a hook's DeleteInstead: delete, leave groups, answer with its resource."""
         rid = old.id
@@ -713,7 +723,9 @@ class ResourceEngine:
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
-        if not decision.resource or self.config.patch_response == "no_content":
+        if minimal is None:
+            minimal = self.config.patch_response == "no_content"
+        if not decision.resource or minimal:
             self._audit(tx, ctx, trace, 204)
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)

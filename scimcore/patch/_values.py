@@ -377,7 +377,11 @@ class ElementIndex:
         ``key`` is the element's :meth:`key` when the caller knows it (it is computed else).
         """
         if key is None:
-            key = self.key(element)
+            value = element.get("value") if self._complex and type(element) is dict else None
+            if type(value) is str:  # the common element, keyed inline (as :meth:`key` does)
+                key = value.casefold() if self._fold else value
+            else:
+                key = self.key(element)
             if key is None:
                 found = self.find(element, None)
                 if found is None:

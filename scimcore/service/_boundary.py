@@ -9,7 +9,6 @@ JSON path in a body, the segment of a path, the query parameter, the header).
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import unquote
@@ -72,22 +71,6 @@ def check_body(data: Any) -> None:
                 stack.append((item, (*path, key)))
         elif isinstance(value, list):
             stack.extend((item, (*path, i)) for i, item in enumerate(value))
-
-
-_MAYBE_UNSTORABLE = re.compile(rb"\\u|[0-9][eE]|[0-9]{300}")
-
-
-def plain_body(raw: bytes) -> bool:
-    """Whether a raw JSON body that :func:`scimcore.models.loads` accepted can hold nothing that
-    :func:`check_body` refuses, judged from the bytes alone (no walk over the parsed data).
-
-    The body was strict UTF-8 and the parser refuses raw control characters and ``NaN``/
-    ``Infinity``, so a NUL or an unpaired surrogate can only come from a ``\\u`` escape and a
-    non-finite number only from a literal with an exponent or hundreds of digits (overflowing
-    to infinity). A body with none of those is clean; anything else (including such text
-    inside a string) is walked.
-    """
-    return _MAYBE_UNSTORABLE.search(raw) is None
 
 
 def _clean(data: Any) -> bool:

@@ -175,8 +175,7 @@ class ScimService:
     def _loads(self, body: bytes) -> dict[str, Any]:
         limit = max(self.config.max_body_bytes, self.config.bulk_max_payload_bytes)
         data = _deps.loads(body, max_bytes=limit)
-        if not _boundary.plain_body(body):
-            _boundary.check_body(data)
+        _boundary.check_body(data)
         return data
 
     # -- routing --------------------------------------------------------------------------------

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
+import json
 import socket
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
+from urllib.parse import quote
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
 import httpx
@@ -40,11 +44,10 @@ class _Quiet(WSGIRequestHandler):
         pass
 
 
-@pytest.fixture(params=["uvicorn", "wsgiref"])
-def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    port = _free_port()
-    service = _service(port)
-    if request.param == "uvicorn":
+@contextmanager
+def _serving(kind: str, service: ScimService, port: int) -> Iterator[str]:
+    """Serve ``service`` on ``port`` behind uvicorn (ASGI) or wsgiref (WSGI); yield the base URL."""
+    if kind == "uvicorn":
         server = uvicorn.Server(
             uvicorn.Config(asgi_app(service), host="127.0.0.1", port=port, log_level="error")
         )
@@ -66,6 +69,51 @@ def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
         httpd.shutdown()
         httpd.server_close()
         thread.join(10)
+
+
+@pytest.fixture(params=["uvicorn", "wsgiref"])
+def base_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    port = _free_port()
+    with _serving(request.param, _service(port), port) as url:
+        yield url
+
+
+@pytest.mark.parametrize("kind", ["uvicorn", "wsgiref"])
+@pytest.mark.parametrize("rid", ["100%25", "a%41", "50% off", "ünïcodé"])
+def test_a_percent_encoded_id_is_decoded_once(kind: str, rid: str) -> None:
+    """``%2525`` on the wire is the id ``%25``, behind either adapter (WSGI decoded it twice)."""
+    port = _free_port()
+    service = _service(port)
+    with service.store.transaction() as tx:
+        tx.create("User", {"schemas": [USER_URN], "id": rid, "userName": f"u-{rid}"})
+    wire = quote(rid, safe="")
+    with _serving(kind, service, port) as url:
+        auth = {"Authorization": f"Bearer {TOKEN}"}
+        got = httpx.get(f"{url}/Users/{wire}", headers=auth, timeout=10)
+        assert got.status_code == 200, got.text
+        assert got.json()["id"] == rid
+        other = httpx.get(f"{url}/Users/{quote(rid + 'x', safe='')}", headers=auth, timeout=10)
+        assert other.status_code == 404
+
+
+def test_wsgi_takes_the_raw_uri_when_the_server_gives_it() -> None:
+    """gunicorn's ``RAW_URI``: an encoded ``/`` inside an id survives (PATH_INFO loses it)."""
+    service = _service(8080)
+    with service.store.transaction() as tx:
+        tx.create("User", {"schemas": [USER_URN], "id": "a/b%", "userName": "slash"})
+    replies: list[str] = []
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "SCRIPT_NAME": "",
+        "PATH_INFO": "/scim/v2/Users/a/b%",
+        "RAW_URI": "/scim/v2/Users/a%2Fb%25?attributes=userName",
+        "QUERY_STRING": "attributes=userName",
+        "HTTP_AUTHORIZATION": f"Bearer {TOKEN}",
+        "wsgi.input": io.BytesIO(b""),
+    }
+    body = b"".join(wsgi_app(service)(environ, lambda status, headers: replies.append(status)))
+    assert replies == ["200 OK"], body
+    assert json.loads(body)["userName"] == "slash"
 
 
 def test_round_trip_through_a_real_server(base_url: str) -> None:

@@ -365,3 +365,12 @@ def test_port_zero_serves_on_a_free_port_and_says_which(tmp_path: Path) -> None:
     with _serving(tmp_path, "--db", "memory:", "--port", "0", "--no-auth") as (base, _):
         assert not base.endswith(":0/scim/v2")
         assert httpx.get(f"{base}/Users", timeout=5).status_code == 200
+
+
+def test_readmes_point_at_no_path_of_the_development_machine() -> None:
+    """A command copied from a README must run on the reader's machine (issue 12: the Drupal
+    README pointed at /work/venv/bin/uvicorn)."""
+    pages = [ROOT / "README.md", *(ROOT / "docs").rglob("*.md"), *(ROOT / "examples").rglob("*.md")]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        assert "/work/" not in text, page

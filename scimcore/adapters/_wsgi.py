@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import quote
 
 from scimcore.service import ScimRequest, ScimService
 
@@ -29,6 +30,26 @@ def _headers(environ: dict[str, Any]) -> list[tuple[str, str]]:
     return out
 
 
+# What stays as it is in a path segment (RFC 3986 pchar without '%'): every other byte is encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+def _encoded_path(environ: dict[str, Any]) -> str:
+    """The request path percent-encoded, as the service expects (it decodes each segment once).
+
+    PEP 3333 servers hand ``PATH_INFO`` over already percent-decoded (as latin-1 text of the
+    bytes): encoding it again gives the service the path the client sent, so a literal ``%``
+    (``%25`` on the wire) is decoded once, not twice. A server that passes the request line's
+    own path (gunicorn's ``RAW_URI``, uWSGI's ``REQUEST_URI``) is taken at its word, which also
+    keeps an encoded ``/`` (``%2F``) inside an id. The ASGI adapter passes ``raw_path``.
+    """
+    raw = environ.get("RAW_URI") or environ.get("REQUEST_URI")
+    if isinstance(raw, str) and raw.startswith("/"):
+        return raw.split("?", 1)[0]
+    path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+    return quote(path, safe=_PATH_SAFE)
+
+
 def wsgi_app(service: ScimService) -> WSGIApp:
     """Wrap ``service`` as a WSGI application (PEP 3333).
 
@@ -43,11 +64,9 @@ def wsgi_app(service: ScimService) -> WSGIApp:
         except ValueError:
             length = 0
         body = environ["wsgi.input"].read(min(length, limit + 1)) if length > 0 else b""
-        # PEP 3333 hands the path over as latin-1 decoded bytes; undo that to get UTF-8 back.
-        path = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
         request = ScimRequest(
             method=environ["REQUEST_METHOD"],
-            path=path.decode("utf-8", "replace"),
+            path=_encoded_path(environ),
             query=environ.get("QUERY_STRING", ""),
             headers=_headers(environ),
             body=body,

@@ -19,7 +19,8 @@ class Dialect:
     tuple) at these points:
 
     - :meth:`op_name`: the operation name, before it is checked against add/remove/replace.
-    - :meth:`coerce`: a value about to be written to an attribute, before its type is checked.
+    - :meth:`coerce`: a value about to be written to an attribute, before its type is checked
+      (:meth:`coerces` says which attributes it may touch at all).
     - :attr:`path_keys`: whether a no-path value may use attribute paths as keys
       (``name.givenName``, ``urn:…:enterprise:2.0:User:employeeNumber``).
     - :attr:`value_list_removal`: whether ``remove`` of a multi-valued attribute without a filter
@@ -46,6 +47,15 @@ class Dialect:
     def coerce(self, attribute: Attribute, value: Any) -> Any:
         """Turn a non-RFC value for ``attribute`` into its RFC form, or return UNCHANGED."""
         return UNCHANGED
+
+    def coerces(self, attribute: Attribute) -> bool:
+        """Whether :meth:`coerce` may change some value of ``attribute`` (False: it never does).
+
+        The PATCH engine asks once per attribute of a big list and skips :meth:`coerce` for the
+        values of the attributes this answers False for. The default is True for a dialect that
+        overrides :meth:`coerce` (override this too, to be precise) and False otherwise.
+        """
+        return type(self).coerce is not Dialect.coerce
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"

@@ -62,6 +62,13 @@ class EntraLegacy(Dialect):
                 return None
         return UNCHANGED
 
+    def coerces(self, attribute: Attribute) -> bool:
+        return attribute.type == "boolean" or (
+            attribute.type == "complex"
+            and not attribute.multi_valued
+            and attribute.sub_attribute("value") is not None
+        )
+
 
 class EntraAadOptscim062020(Dialect):
     """Entra ID with ``?aadOptscim062020`` appended to the Tenant URL (the RFC-leaning mode).

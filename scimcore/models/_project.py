@@ -53,6 +53,10 @@ def _selection(names: list[str], registry: SchemaRegistry, rt: ResourceType) -> 
     return selection
 
 
+_PLAIN_RETURNED = frozenset(("default", "always"))
+"""``returned`` values that keep a sub-attribute when no selection names it."""
+
+
 def _has_always(attr: Attribute) -> bool:
     return any(sub.returned == "always" for sub in attr.sub_attributes)
 
@@ -91,7 +95,18 @@ def _project_level(
                 if not _has_always(attr):
                     continue
                 sub_include = {}
-        if attr.type == "complex" and attr.sub_attributes:
+        if (
+            attr.type == "complex"
+            and sub_include is None
+            and sub_exclude is None
+            and all(s.returned in _PLAIN_RETURNED for s in attr.sub_attributes)
+        ):
+            # nothing inside is dropped: every element as it is (copied), without the walk
+            if isinstance(value, list):
+                value = [dict(v) if type(v) is dict else v for v in value]
+            elif type(value) is dict:
+                value = dict(value)
+        elif attr.type == "complex" and attr.sub_attributes:
             subs = {s.name.lower(): s for s in attr.sub_attributes}
             if isinstance(value, list):
                 value = [

@@ -555,8 +555,9 @@ class _Patcher:
             if op == "add" and isinstance(current, list):
                 # the document is a private copy: grow the list in place, through its index
                 index = self._index(attr, current)
-                written = [self._add_element(attr, index, item) for item in value]
-                _fix_primary(current, [i for i, v in zip(written, value) if _primary_in(v, None)])
+                add = self._add_element
+                written = [add(attr, index, item) for item in value]
+                _fix_primary(current, [written[i] for i in _primary_positions(value)])
             else:
                 _put(container, attr.name, value)
         elif attr.type == "complex":
@@ -594,10 +595,9 @@ class _Patcher:
         sub-attributes that are already set (Okta re-sends ``display`` with every member add).
         """
         elements = index.elements
-        key = index.key(item)
-        i = index.find(item, key)
+        i = index.add(item)
         if i is None:
-            return index.append(item, key)
+            return len(elements) - 1
         old = elements[i]
         if isinstance(item, Mapping) and isinstance(old, Mapping):
             merged = dict(old)
@@ -897,11 +897,19 @@ def _primary_in(checked: Any, sub: Attribute | None) -> bool:
     return isinstance(checked, Mapping) and checked.get("primary") is True
 
 
+def _primary_positions(values: list[Any]) -> list[int]:
+    """The positions of the elements with ``primary`` true (one pass, plain dicts inline)."""
+    return [
+        i
+        for i, v in enumerate(values)
+        if (v.get("primary") is True if type(v) is dict else _primary_in(v, None))
+    ]
+
+
 def _check_one_primary(attr: Attribute, values: list[Any], where: Where) -> None:
     if attr.type != "complex":
         return
-    primaries = sum(1 for v in values if _primary_in(v, None))
-    if primaries > 1:
+    if len(_primary_positions(values)) > 1:
         raise InvalidValue(
             f"{attr.name!r}: at most one value may have primary true (RFC 7643 §2.4)",
             path=where,

@@ -65,6 +65,8 @@ def _check(
                 f"{attr.name!r} is multi-valued: send a list, not {json_type_name(value)}",
                 path=where,
             )
+        if attr.type == "complex":
+            return _check_complex_elements(attr, value, dialects, where)
         out: list[Any] = []
         seen = ElementIndex(attr, out)
         for i, item in enumerate(value):
@@ -103,6 +105,72 @@ def _check(
                 obj[sub.name] = checked
         return obj or None
     return check_simple(attr, value, where)
+
+
+def _check_complex_elements(
+    attr: Attribute, items: list[Any], dialects: tuple[Dialect, ...], where: Where
+) -> list[Any] | None:
+    """The elements of a multi-valued complex attribute, checked: :func:`_check` per element,
+    with the common element (an object of plain strings and booleans) checked inline.
+
+    What the inline check accepts is exactly what the general walk accepts unchanged: each key
+    names a sub-attribute that is not readOnly nor multi-valued, of a text type holding a
+    ``str`` or of type boolean holding a ``bool``, and no dialect coerces the element or the
+    value. Anything else (an unknown key, a readOnly or null sub-value, a coercion) goes through
+    the general walk, which also words every error.
+    """
+    out: list[Any] = []
+    seen = ElementIndex(attr, out)
+    fold = seen.folds()
+    own = tuple(d for d in dialects if d.coerces(attr))  # those that may touch an element
+    # key as sent: (sub-attribute, the Python type it takes as is, the dialects that may coerce it)
+    kinds: dict[str, tuple[Attribute, type, tuple[Dialect, ...]] | None] = {}
+    for i, item in enumerate(items):
+        obj: dict[str, Any] | None = None
+        if type(item) is dict and (not own or _coerce(attr, item, own) is item):
+            obj = {}
+            for key, sub_value in item.items():
+                kind = kinds.get(key, _UNSEEN) if type(key) is str else None
+                if kind is _UNSEEN:
+                    kind = kinds[key] = _plain_kind(attr, key, dialects)
+                if (
+                    kind is None
+                    or type(sub_value) is not kind[1]
+                    or (kind[2] and _coerce(kind[0], sub_value, kind[2]) is not sub_value)
+                ):
+                    obj = None
+                    break
+                obj[kind[0].name] = sub_value
+        if obj is None:
+            checked = _check(attr, item, dialects, [*where, i], True)
+            if checked is not None:
+                seen.add(checked)
+        elif obj:
+            value = obj.get("value")
+            if type(value) is str:
+                seen.add(obj, value.casefold() if fold else value)
+            else:
+                seen.add(obj)
+    return out or None
+
+
+_UNSEEN: Any = object()
+
+
+def _plain_kind(
+    attr: Attribute, key: str, dialects: tuple[Dialect, ...]
+) -> tuple[Attribute, type, tuple[Dialect, ...]] | None:
+    """What ``key`` names if it is simple: the sub-attribute, the Python type it takes as is,
+    and the dialects that may coerce its values (None for anything the general walk handles)."""
+    sub = attr.sub_attribute(key)
+    if sub is None or sub.multi_valued or sub.mutability == "readOnly":
+        return None
+    own = tuple(d for d in dialects if d.coerces(sub))
+    if sub.type in _TEXT:
+        return sub, str, own
+    if sub.type == "boolean":
+        return sub, bool, own
+    return None
 
 
 _TEXT = frozenset(("string", "reference", "binary"))
@@ -303,13 +371,37 @@ class ElementIndex:
         self._note(i, element, self.key(element) if key is None else key)
         return i
 
-    def add(self, element: Any) -> int | None:
-        """Append ``element`` unless an equal one is there; None when it was added."""
-        key = self.key(element)
-        found = self.find(element, key)
-        if found is None:
-            self.append(element, key)
-        return found
+    def add(self, element: Any, key: Hashable | None = None) -> int | None:
+        """Append ``element`` unless an equal one is there; None when it was added.
+
+        ``key`` is the element's :meth:`key` when the caller knows it (it is computed else).
+        """
+        if key is None:
+            value = element.get("value") if self._complex and type(element) is dict else None
+            if type(value) is str:  # the common element, keyed inline (as :meth:`key` does)
+                key = value.casefold() if self._fold else value
+            else:
+                key = self.key(element)
+            if key is None:
+                found = self.find(element, None)
+                if found is None:
+                    self.append(element, None)
+                return found
+        bucket = self._by_key.get(key)
+        if bucket is not None:
+            attr, elements = self.attr, self.elements
+            for i in bucket:
+                if same_element(attr, element, elements[i]):
+                    return i
+            bucket.append(len(elements))
+        else:
+            self._by_key[key] = [len(self.elements)]
+        self.elements.append(element)
+        return None
+
+    def folds(self) -> bool:
+        """Whether keys are case-folded (the ``value`` is not caseExact)."""
+        return self._fold
 
     def matches_any(self, element: Any) -> bool:
         """Whether ``element`` (an existing value) equals one of the indexed (request) values."""

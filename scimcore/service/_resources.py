@@ -390,14 +390,19 @@ class ResourceEngine:
         if_match: str | None = None,
         attributes: Sequence[str] | None = None,
         excluded: Sequence[str] | None = None,
+        reply: Literal["resource", "no_content"] | None = None,
     ) -> Outcome:
         """PATCH: apply the operations atomically; 200 with the resource, or 204 if configured.
+
+        ``reply`` is this request's choice (``Prefer: return=minimal`` or
+        ``return=representation``, RFC 7240); without one, ``config.patch_response`` decides.
 
         A Group PATCH whose member operations are plain adds and removes goes through
         :meth:`_patch_members` (members never loaded); anything else loads the resource,
         patches it and validates the result once.
         """
         trace.action, trace.resource_type, trace.resource_id = "patch", rt.name, rid
+        minimal = (reply or self.config.patch_response) == "no_content"
         plan = self._member_plan(rt, request)
         early = None
         if plan is None and rt is not self._group_rt and _big(request):
@@ -410,7 +415,7 @@ class ResourceEngine:
         with self.store.transaction() as tx:
             if plan is not None and isinstance(tx, MemberDeltas):
                 fast = self._patch_members(tx, rt, rid, plan, trace, if_match)
-                return self._patched(tx, rt, rid, fast, ctx, trace, attributes, excluded)
+                return self._patched(tx, rt, rid, fast, ctx, trace, attributes, excluded, minimal)
             old = self._load(tx, rt, rid, for_update=True)
             _check_if_match(if_match, old.version)
             if early is not None and early[0] == old.version:
@@ -426,7 +431,9 @@ class ResourceEngine:
                 sent = _password_of(clean)
                 new = self._hooks("patch", rt, rid, old.resource, clean, ctx, tx)
                 if isinstance(new, DeleteInstead):
-                    return self._delete_instead(tx, rt, old, new, ctx, trace, attributes, excluded)
+                    return self._delete_instead(
+                        tx, rt, old, new, ctx, trace, attributes, excluded, minimal=minimal
+                    )
                 assert new is not None
                 new = self._server_owned(rt, new, rid, meta)
                 new = self._seal_password(rt, new, sent, old.resource)
@@ -437,7 +444,7 @@ class ResourceEngine:
                 )
             else:
                 trace.changes = {}
-            return self._patched(tx, rt, rid, stored, ctx, trace, attributes, excluded)
+            return self._patched(tx, rt, rid, stored, ctx, trace, attributes, excluded, minimal)
 
     def _apply(
         self, rt: ResourceType, resource: Mapping[str, Any], request: Mapping[str, Any]
@@ -476,11 +483,12 @@ class ResourceEngine:
         trace: Trace,
         attributes: Sequence[str] | None,
         excluded: Sequence[str] | None,
+        minimal: bool,
     ) -> Outcome:
-        """The reply to a PATCH: 204, or 200 with the resource as ``attributes`` asks."""
+        """The reply to a PATCH: 204 (``minimal``), or 200 with the resource as asked."""
         trace.user_name = _user_name(stored.resource)
         etag = etag_for(stored.version)
-        if self.config.patch_response == "no_content":
+        if minimal:
             self._audit(tx, ctx, trace, 204)
             return Outcome(status=204, etag=etag)
         slim = rt is self._group_rt and "members" not in stored.resource
@@ -706,6 +714,8 @@ class ResourceEngine:
         trace: Trace,
         attributes: Sequence[str] | None,
         excluded: Sequence[str] | None,
+        *,
+        minimal: bool | None = None,
     ) -> Outcome:
         """Carry out a hook's DeleteInstead: delete, leave groups, answer with its resource."""
         rid = old.id
@@ -715,7 +725,9 @@ class ResourceEngine:
         trace.changes = changed_attributes(
             old.resource, None, resource_type=rt, registry=self.config.registry
         )
-        if not decision.resource or self.config.patch_response == "no_content":
+        if minimal is None:
+            minimal = self.config.patch_response == "no_content"
+        if not decision.resource or minimal:
             self._audit(tx, ctx, trace, 204)
             return Outcome(status=204)
         shown = Stored({**decision.resource, "id": rid}, old.version + 1)
@@ -789,8 +801,12 @@ class ResourceEngine:
         members = new.get("members")
         if not members:
             return
+        # members.value is caseExact false (RFC 7643 §8.7.1): one member per value whatever its
+        # case, as the member-delta path and the stores' lower(member_id) index compare
         known = {
-            m.get("value"): m for m in (old or {}).get("members") or () if isinstance(m, Mapping)
+            m["value"].lower(): m
+            for m in (old or {}).get("members") or ()
+            if isinstance(m, Mapping) and isinstance(m.get("value"), str)
         }
         seen: set[str] = set()
         kept: list[dict[str, Any]] = []
@@ -800,12 +816,13 @@ class ResourceEngine:
                 raise InvalidValue(
                     "each member needs a string 'value'", path=["members", i, "value"]
                 )
-            if value in seen:
+            key = value.lower()
+            if key in seen:
                 continue  # idempotent: IdPs re-send members they already added
-            seen.add(value)
+            seen.add(key)
             # value is the client's; $ref, type and display are always the server's
             entry = {k: v for k, v in member.items() if k.lower() not in _SERVER_MEMBER_KEYS}
-            before = known.get(value)
+            before = known.get(key)
             if before is not None and before.get("type") in ("User", "Group"):
                 for key in ("type", "$ref", "display"):
                     if before.get(key) is not None:
@@ -819,7 +836,7 @@ class ResourceEngine:
         self, tx: Transaction, gid: str, value: str, entry: dict[str, Any], index: int
     ) -> None:
         assert self._group_rt is not None
-        if value == gid:
+        if value.lower() == gid.lower():
             raise InvalidValue("a group cannot be a member of itself", path=["members", index])
         kinds: Iterable[ResourceType | None] = (self._user_rt, self._group_rt)
         for kind in kinds:

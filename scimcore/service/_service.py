@@ -10,7 +10,7 @@ import logging
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Literal, cast
 from urllib.parse import unquote
 
 import attrs
@@ -42,6 +42,7 @@ from scimcore.service._http import (
     response_content_type,
 )
 from scimcore.service._listing import ListParams, list_params, search_body_params
+from scimcore.service._prefer import prefer_return
 from scimcore.service._ratelimit import _Buckets
 from scimcore.service._redact import storable
 from scimcore.service._resources import Outcome, ResourceEngine, Trace
@@ -282,6 +283,7 @@ class ScimService:
                 excluded=excluded,
             )
         elif method == "PATCH":
+            prefer = prefer_return(request.header("prefer"))
             outcome = self._engine.patch(
                 rt,
                 rid,
@@ -291,7 +293,12 @@ class ScimService:
                 if_match=if_match,
                 attributes=attributes,
                 excluded=excluded,
+                reply=None if prefer is None else _PREFERRED_REPLY[prefer],
             )
+            if prefer is not None:  # RFC 7240 §3: say that the preference was honoured
+                response = self._outcome(call, outcome)
+                applied = {**response.headers, "Preference-Applied": f"return={prefer}"}
+                return attrs.evolve(response, headers=applied)
         else:
             outcome = self._engine.delete(rt, rid, call.ctx, trace, if_match=if_match)
         return self._outcome(call, outcome)
@@ -490,6 +497,12 @@ class ScimService:
         elif isinstance(exc, _MethodNotAllowed):
             headers["Allow"] = ", ".join(exc.allow)
         return ScimResponse(exc.status, headers, render_error(exc))
+
+
+_PREFERRED_REPLY: dict[str, Literal["resource", "no_content"]] = {
+    "minimal": "no_content",
+    "representation": "resource",
+}
 
 
 class _MethodNotAllowed(MethodNotAllowed):

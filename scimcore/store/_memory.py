@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import marshal
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -26,6 +27,16 @@ from scimcore.store._base import (
 )
 from scimcore.store._search import check_filter, page_in_memory
 
+
+def _copy(value: Any) -> Any:
+    """A deep copy of a stored resource: ``marshal`` copies JSON data in C (several times faster
+    than ``copy.deepcopy``); anything it can't take is deep-copied as before."""
+    try:
+        return marshal.loads(marshal.dumps(value))
+    except (ValueError, TypeError):
+        return copy.deepcopy(value)
+
+
 __all__ = ["MemoryStore"]
 
 
@@ -41,7 +52,7 @@ def _first(row: tuple[int, Any]) -> int:
 
 
 def _without_members(resource: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: copy.deepcopy(v) for k, v in resource.items() if k != "members"}
+    return {k: _copy(v) for k, v in resource.items() if k != "members"}
 
 
 class MemoryStore:
@@ -170,7 +181,7 @@ class _MemoryTransaction:
     def _stored(entry: _Entry, exclude_members: bool = False) -> Stored:
         if exclude_members:
             return Stored(_without_members(entry.resource), entry.version)
-        return Stored(copy.deepcopy(entry.resource), entry.version)
+        return Stored(_copy(entry.resource), entry.version)
 
     def _existing(self, rt: str, id: str, expected_version: int | None) -> _Entry:
         entry = self._table(rt).get(id)
@@ -201,7 +212,7 @@ class _MemoryTransaction:
         self._check_unique(rt, id, resource)
         self._check_references(rt, resource)
         self._s._seq += 1
-        entry = _Entry(self._s._seq, 1, copy.deepcopy(with_version(resource, 1)))
+        entry = _Entry(self._s._seq, 1, _copy(with_version(resource, 1)))
         self._put(rt, id, entry)
         return self._stored(entry)
 
@@ -218,7 +229,7 @@ class _MemoryTransaction:
         self._check_unique(rt, id, resource)
         self._check_references(rt, resource)
         version = old.version + 1
-        data = copy.deepcopy(with_version({**resource, "id": id}, version))
+        data = _copy(with_version({**resource, "id": id}, version))
         entry = _Entry(old.seq, version, data)
         self._put(rt, id, entry)
         return self._stored(entry)
@@ -286,7 +297,7 @@ class _MemoryTransaction:
             entry = table.get(gid)
             if entry is None:
                 continue
-            resource = copy.deepcopy(entry.resource)
+            resource = _copy(entry.resource)
             kept = [
                 m
                 for _, mid, m in member_ids(resource)
@@ -309,7 +320,7 @@ class _MemoryTransaction:
         if query.exclude_members:
             resources = [_without_members(r) for r in page.resources]
         else:
-            resources = [copy.deepcopy(r) for r in page.resources]
+            resources = [_copy(r) for r in page.resources]
         return attrs.evolve(page, resources=resources)
 
     def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
@@ -343,7 +354,7 @@ class _MemoryTransaction:
         )
         out = []
         for old in changed:
-            resource = copy.deepcopy(old.resource)
+            resource = _copy(old.resource)
             resource["members"] = [m for _, mid, m in member_ids(resource) if mid != member_id]
             if last_modified is not None:
                 resource.setdefault("meta", {})["lastModified"] = last_modified

@@ -164,10 +164,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.handler(args))
+        status = int(args.handler(args))
+        sys.stdout.flush()  # here, where a closed pipe is caught, not at interpreter exit
+        return status
     except (_UsageError, ConformanceError) as exc:
         print(f"scim-conformance: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # the reader went away (``| head``): stop quietly
+        _silence_stdout()
+        return 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so the interpreter's final flush can't raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (a test's capture)
+        pass
+    finally:
+        os.close(devnull)
 
 
 def _selected(
@@ -245,6 +261,7 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
     from conformance.reporters import ConsoleReporter, write_html, write_json, write_junit
     from conformance.runner import Runner
 
+    _check_report_paths(args)
     recordings, errors = _selected(args, allow_empty=_wants_schema_checks(args))
     with ExitStack() as stack:
         transport, token = stack.enter_context(_target(args))
@@ -271,6 +288,23 @@ def _cmd_run(args: argparse.Namespace, out: TextIO) -> int:
             writer(result, path, redactor=redactor)
             out.write(f"report written to {path}\n")
     return result.exit_code
+
+
+def _check_report_paths(args: argparse.Namespace) -> None:
+    """Refuse a report path that can't be written before anything runs (not after the run)."""
+    for flag, path in (("--json", args.json), ("--junit", args.junit), ("--html", args.html)):
+        if not path:
+            continue
+        target = Path(path)
+        if target.is_dir():
+            raise _UsageError(f"{flag} {path}: is a directory; name a file")
+        parent = target.parent
+        if not parent.is_dir():
+            raise _UsageError(
+                f"{flag} {path}: the directory {str(parent)!r} does not exist; create it first"
+            )
+        if not os.access(parent, os.W_OK) or (target.exists() and not os.access(target, os.W_OK)):
+            raise _UsageError(f"{flag} {path}: not writable")
 
 
 def _wants_schema_checks(args: argparse.Namespace) -> bool:

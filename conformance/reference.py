@@ -21,7 +21,14 @@ def _open_store(db: str, service_module: Any) -> Any:
     serve = _optional("scimcore.service._serve")
     config = service_module.ServiceConfig(base_url=REFERENCE_BASE_URL)
     if serve is not None and hasattr(serve, "open_store"):
-        return serve.open_store(db, config)
+        errors = importlib.import_module("scimcore.errors")
+        database = _optional("scimcore.service._database")
+        try:
+            if database is not None:  # a missing directory, an unreachable PostgreSQL: one line
+                database.check_database(db)
+            return serve.open_store(db, config)
+        except errors.ConfigurationError as exc:
+            raise ConformanceError(exc.detail) from None
     store_module = importlib.import_module("scimcore.store")
     if db.startswith(("postgresql://", "postgres://")):
         return store_module.PostgresStore(db)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -51,6 +52,44 @@ def mysql_url() -> Iterator[str]:
     try:
         yield base.set(database=name).render_as_string(hide_password=False)
     finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def wordpress_site() -> Iterator[Any]:
+    """A stock WordPress (Debian's package) installed on a new MariaDB database for the module.
+
+    Returns a ``tests.wordpress_support.WpSite``; skips, with the reason, without php-cli,
+    php-mysql, WordPress or MariaDB. The database and the host config are removed afterwards.
+    """
+    from tests import wordpress_support as wp
+
+    missing = wp.wordpress_missing()
+    if missing:
+        pytest.skip(f"WordPress cannot run: {missing}")
+    server = _mysql_server_url()
+    sqlalchemy = pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
+    pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
+    base = sqlalchemy.engine.make_url(server)
+    name = f"scimcore_wp_{uuid.uuid4().hex[:12]}"
+    admin = sqlalchemy.create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
+            )
+    except sqlalchemy.exc.OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
+    site = None
+    try:
+        site = wp.install_site(base.set(database=name).render_as_string(hide_password=False))
+        yield site
+    finally:
+        if site is not None:
+            wp.remove_site(site)
         with admin.connect() as conn:
             conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
         admin.dispose()

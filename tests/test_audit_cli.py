@@ -49,7 +49,7 @@ def test_list_text_and_json(db: str, capsys: pytest.CaptureFixture[str]) -> None
 def test_clear_by_retention_and_all(db: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["audit", "clear", "--db", db, "--older-than-days", "36500"]) == 0
     assert "removed 0 record(s)" in capsys.readouterr().out
-    assert main(["audit", "clear", "--db", db, "--json"]) == 0
+    assert main(["audit", "clear", "--db", db, "--all", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"removed": 3}
 
 

@@ -160,3 +160,11 @@ def test_the_root_api_is_unchanged() -> None:
     assert set(scimcore.__all__) == {*exports, "__version__"}
     for name, module in exports.items():
         assert module.startswith("scimcore."), name
+
+
+def test_the_store_package_does_not_import_sqlalchemy() -> None:
+    modules = _loaded("import scimcore.store")
+    assert _present(modules, ["sqlalchemy", "scimcore.store._table"]) == []
+    modules = _loaded("import scimcore.store as s; s.TableStore, s.MetaStorage, s.TableGroups")
+    assert "scimcore.store._table" in modules
+    assert _present(modules, ["sqlalchemy"]) == []

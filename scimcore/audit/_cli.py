@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import math
 import sys
 from typing import Any, TextIO
 
@@ -25,14 +26,32 @@ def add_audit_parser(subparsers: Any) -> None:
     lst.add_argument("--json", action="store_true", help="print a JSON ListResponse")
     lst.add_argument("--start-index", type=int, default=1, metavar="N")
     lst.add_argument("--count", type=int, default=100, metavar="N")
-    clr = actions.add_parser("clear", parents=[common], help="delete records")
+    clr = actions.add_parser(
+        "clear",
+        parents=[common],
+        help="delete records",
+        description="Delete audit records: those matching --filter, those older than "
+        "--older-than-days, or (only with --all) every record.",
+    )
     clr.add_argument(
         "--older-than-days",
-        type=float,
+        type=_days,
         metavar="DAYS",
         help="only records older than this many days (retention)",
     )
+    clr.add_argument("--all", action="store_true", help="delete every record (no filter, no age)")
     clr.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def _days(text: str) -> float:
+    """``--older-than-days``: a finite number of days, not negative."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: give 0 or more days")
+    return value
 
 
 def _line(rec: dict[str, Any]) -> str:
@@ -48,13 +67,17 @@ def _line(rec: dict[str, Any]) -> str:
 def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
     """Run ``scimcore audit …``; exit status 0, or 2 for a usage error (bad filter, bad db)."""
     from scimcore.audit._log import open_audit_log
-    from scimcore.errors import ScimError
+    from scimcore.errors import ConfigurationError, ScimError
+    from scimcore.service._database import check_database
 
     out = out or sys.stdout
     try:
-        log = open_audit_log(args.db)
-    except Exception as exc:  # a missing driver, a bad DSN: a setup error
-        print(f"scimcore audit: cannot open {args.db!r}: {exc}", file=sys.stderr)
+        if args.audit_command == "clear":
+            _check_clear_scope(args)
+        db = check_database(args.db, must_exist=True)
+        log = open_audit_log(db.url)
+    except ConfigurationError as exc:  # a missing file or driver, a bad DSN: a setup error
+        print(f"scimcore audit: {exc.detail}", file=sys.stderr)
         return 2
     try:
         if args.audit_command == "list":
@@ -82,3 +105,18 @@ def run_audit(args: argparse.Namespace, out: TextIO | None = None) -> int:
         return 2
     finally:
         log.close()
+
+
+def _check_clear_scope(args: argparse.Namespace) -> None:
+    """``clear`` deletes only what it is told to: a filter, an age, or ``--all``."""
+    from scimcore.errors import ConfigurationError
+
+    scoped = args.filter is not None or args.older_than_days is not None
+    if args.all and scoped:
+        raise ConfigurationError(
+            "clear: --all deletes every record; drop it to delete by --filter/--older-than-days"
+        )
+    if not args.all and not scoped:
+        raise ConfigurationError(
+            "clear: say what to delete: --filter FILTER, --older-than-days DAYS, or --all"
+        )

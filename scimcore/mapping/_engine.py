@@ -166,14 +166,20 @@ class AttributeMapping:
         *,
         fields: Mapping[str, Any] | None = None,
         meta: Mapping[str, Any] | None = None,
+        base: Mapping[str, Any] | None = None,
     ) -> dict[str, Any]:
-        """Build the SCIM resource (with ``schemas``) that an application row maps to."""
+        """Build the SCIM resource (with ``schemas``) that an application row maps to.
+
+        ``base`` is a resource the mapped values are written into (a copy of it): the attributes
+        an application store keeps beside the row, which the rules then complete.
+        """
         if record is not None:
             fields = record.fields if fields is None else fields
             meta = record.meta if meta is None else meta
         fields = fields or {}
         meta = meta or {}
-        out: dict[str, Any] = {}
+        out: dict[str, Any] = _copy(dict(base)) if base else {}
+        out.pop("schemas", None)
         for rule in self.rules:
             if rule.direction == "to_app":
                 continue

@@ -321,6 +321,8 @@ class ResourceEngine:
             new = self._seal_password(rt, new, sent, None)
             self._check_group(tx, rt, rid, new, None)
             stored = tx.create(rt.name, new)
+            # a store may name the resource itself (an application store: the row's key)
+            rid = trace.resource_id = stored.id
             trace.changes = changed_attributes(
                 None, new, resource_type=rt, registry=self.config.registry
             )

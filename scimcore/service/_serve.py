@@ -13,32 +13,30 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 from scimcore.errors import ConfigurationError
 from scimcore.service._config import ServiceConfig
+from scimcore.service._database import parse_database
 from scimcore.service._service import ScimService
 from scimcore.store import MemoryStore, Store
 
 
-def open_store(db: str, config: ServiceConfig) -> Store:
+def open_store(url: str, config: ServiceConfig) -> Store:
     """Open the store a database URL names.
 
     ``memory:`` keeps everything in memory; ``postgresql://…`` (or ``postgres://…``) uses
-    PostgreSQL; ``sqlite:///path``, ``sqlite:path`` or a plain file path use SQLite.
+    PostgreSQL; ``sqlite:///path``, ``sqlite:path`` or a plain file path use SQLite. Another
+    scheme (``mysql://…``) is a ConfigurationError saying what is supported; call
+    :func:`~scimcore.service._database.check_database` first for one-line errors on a missing
+    directory or an unreachable PostgreSQL.
     """
     options: dict[str, Any] = {
         "registry": config.registry,
         "unique_group_display_name": config.group_display_name_unique,
     }
-    if db in ("memory:", ":memory:", "memory"):
+    db = parse_database(url)
+    if db.kind == "memory":
         return MemoryStore(**options)
-    if db.startswith(("postgresql://", "postgres://")):
-        return cast(Store, _store_class("PostgresStore")(db, **options))
-    path = db
-    for prefix in ("sqlite:///", "sqlite://", "sqlite:"):
-        if db.startswith(prefix):
-            path = db[len(prefix) :]
-            break
-    if not path:
-        raise ConfigurationError(f"--db {db!r} names no SQLite file")
-    return cast(Store, _store_class("SqliteStore")(path, **options))
+    if db.kind == "postgresql":
+        return cast(Store, _store_class("PostgresStore")(db.url, **options))
+    return cast(Store, _store_class("SqliteStore")(db.path, **options))
 
 
 def _store_class(name: str) -> Any:

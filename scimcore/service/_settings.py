@@ -53,6 +53,8 @@ class ServeSettings:
     db: str = DEFAULT_DB
     config: ServiceConfig = attrs.field(factory=ServiceConfig)
     generated_token: str | None = None
+    base_url_set: bool = False
+    """Whether the file gave ``server.base_url`` (else it follows the host and port served)."""
 
 
 _TOP = ("server", "tokens", "discovery", "limits", "behaviour", "schemas")
@@ -240,4 +242,6 @@ def settings_from_mapping(data: Mapping[str, Any], *, base: Path = Path()) -> Se
             if not isinstance(table, Mapping):
                 raise _fail(name, "must be a table")
             config = parser(table, base)(config)
-    return ServeSettings(host=host, port=port, db=db, config=config)
+    return ServeSettings(
+        host=host, port=port, db=db, config=config, base_url_set="base_url" in server
+    )

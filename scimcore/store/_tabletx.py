@@ -1,0 +1,660 @@
+"""TableTransaction: the Transaction protocol over the application's tables, on one connection.
+
+Reads build each resource from the app row (columns through the mapping), the storages' values
+and the side row (SCIM id, externalId, unmapped attributes, created/lastModified, counter); a
+read never writes. Writes change the app row, its storages and the side row in the request's
+transaction; a unique clash (the app's own index, or ``userName`` compared case-insensitively,
+also claimed in the side table so two racing creates cannot both commit) is ``Uniqueness``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from scimcore.errors import (
+    InvalidCursor,
+    InvalidValue,
+    NotFound,
+    PreconditionFailed,
+    ServerError,
+    Uniqueness,
+)
+from scimcore.filter import AttrPath, Compare, Filter, Node
+from scimcore.store._base import (
+    Page,
+    Query,
+    Stored,
+    clamp_index,
+    cursor_position,
+    encode_cursor,
+    get_attr,
+    version_tag,
+)
+from scimcore.store._meta import MetaStorage
+from scimcore.store._search import check_filter, page_in_memory
+from scimcore.store._tablequery import Pushdown
+from scimcore.store._tableside import blob_of, column_value, version_of
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Row
+    from sqlalchemy.sql.elements import ColumnElement
+
+    from scimcore.audit import AuditEvent
+    from scimcore.store._table import TableStore
+
+__all__ = ["TableTransaction"]
+
+_CHUNK = 500
+
+
+def _uname(value: str) -> str:
+    """The side table's claim on a case-folded unique value (a digest: any length fits)."""
+    return hashlib.sha256(value.lower().encode()).hexdigest()[:40]
+
+
+def _unique_clash(exc: Exception) -> bool:
+    """Whether an IntegrityError is a duplicate key (not a NOT NULL or foreign key failure)."""
+    orig = getattr(exc, "orig", None)
+    code = getattr(orig, "args", (None,))[0] if orig is not None else None
+    if code == 1062:  # MySQL/MariaDB ER_DUP_ENTRY
+        return True
+    state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
+    if state == "23505":
+        return True
+    return "UNIQUE constraint failed" in str(orig) or "duplicate key" in str(orig).lower()
+
+
+class TableTransaction:
+    """One request's reads and writes on the application's tables."""
+
+    def __init__(self, store: TableStore, conn: Connection, *, readonly: bool) -> None:
+        assert store.main is not None and store.side is not None
+        self.store = store
+        self.conn = conn
+        self.readonly = readonly
+        self.closed = False
+        self.users = store.users
+        self.mapping = store.users.mapping
+        self.main = store.main
+        self.side = store.side
+        self.keycol = self.main.c[self.users.key]
+        self._int_keys = _is_int(self.keycol)
+        equals = None
+        if store.dialect == "mysql":
+            ci = store.ci_columns
+
+            def equals(column: Any, value: str) -> ColumnElement[bool]:
+                if column.name in ci:  # the indexed column compares case-insensitively
+                    return column == value  # type: ignore[no-any-return]
+                from sqlalchemy import func
+
+                return func.lower(column) == value.lower()
+
+        self.pushdown = Pushdown(
+            self.mapping, self.main, self.keycol, self.users.storage_for, equals=equals
+        )
+        fields = [r.field for r in self.mapping.rules if r.field and r.direction != "to_app"]
+        if self.users.created and self.users.created in self.main.c:
+            fields.append(self.users.created)
+        self._fields = list(dict.fromkeys(f for f in fields if f != self.users.key))
+
+    # -- helpers -------------------------------------------------------------------------------
+
+    def _writable(self) -> None:
+        if self.closed:
+            raise ServerError("this transaction has ended")
+        if self.readonly:
+            raise ServerError("a read-only transaction cannot write")
+
+    def _rt(self, rt: str) -> str:
+        if rt != self.users.resource_type:
+            raise ServerError(f"this store keeps no resource type called {rt!r}")
+        return rt
+
+    def _key(self, raw: Any) -> Any:
+        """An app key from its side-table text."""
+        return int(raw) if self._int_keys else raw
+
+    def _visible(self, rt: str) -> ColumnElement[bool]:
+        """Rows that are resources: not hidden, not retired."""
+        from sqlalchemy import and_, select
+
+        side = self.side
+        column = side.c.app_num if self._int_keys else side.c.app_key
+        retired = select(column).where(side.c.rt == rt).where(side.c.retired == 1)
+        test: ColumnElement[bool] = self.keycol.not_in(retired)
+        if self.users.hidden_keys:
+            test = and_(test, self.keycol.not_in(list(self.users.hidden_keys)))
+        return test
+
+    def _select(self, rt: str, where: Any = None, *, visible: bool = True) -> Any:
+        from sqlalchemy import select
+
+        query = select(self.keycol, *(self.main.c[f] for f in self._fields))
+        if visible:
+            query = query.where(self._visible(rt))
+        if where is not None:
+            query = query.where(where)
+        return query
+
+    def _sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:
+        from sqlalchemy import select
+
+        out: dict[Any, Row[Any]] = {}
+        side = self.side
+        for start in range(0, len(keys), _CHUNK):
+            chunk = [str(k) for k in keys[start : start + _CHUNK]]
+            query = select(side).where(side.c.rt == rt).where(side.c.app_key.in_(chunk))
+            if lock and self.store.dialect != "sqlite":
+                query = query.with_for_update()
+            for row in self.conn.execute(query):
+                out[self._key(row.app_key)] = row
+        return out
+
+    def _meta(self, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        out: dict[Any, dict[str, Any]] = {}
+        wanted = None
+        if not self.mapping.extensions_to_meta:
+            wanted = {r.meta for r in self.mapping.rules if r.meta and r.direction != "to_app"}
+        for storage in self.users.storages:
+            for start in range(0, len(keys), _CHUNK):
+                chunk = list(keys[start : start + _CHUNK])
+                if isinstance(storage, MetaStorage):
+                    loaded = storage.load(self.conn, chunk, wanted)
+                else:
+                    loaded = storage.load(self.conn, chunk)
+                for owner, values in loaded.items():
+                    mine = out.setdefault(owner, {})
+                    for name, value in values.items():
+                        if self.users.storage_for(name) is storage:
+                            mine.setdefault(name, value)
+        return out
+
+    def _build(self, rt: str, rows: Sequence[Row[Any]], lock: bool = False) -> list[Stored]:
+        """Resources for main-table rows (their side rows and storage values loaded at once)."""
+        keys = [row[0] for row in rows]
+        sides = self._sides(rt, keys, lock=lock)
+        metas = self._meta(keys)
+        return [self._resource(rt, row, sides.get(row[0]), metas.get(row[0], {})) for row in rows]
+
+    def _resource(
+        self, rt: str, row: Row[Any], side: Row[Any] | None, meta: Mapping[str, Any]
+    ) -> Stored:
+        key = row[0]
+        values = row._mapping
+        fields = {f: column_value(values[f]) for f in self._fields}
+        blob: dict[str, Any] = {}
+        if side is not None and side.data:
+            loaded = json.loads(side.data)
+            blob = loaded if isinstance(loaded, dict) else {}
+        resource = self.mapping.to_scim(fields=fields, meta=meta, base=blob)
+        if side is not None and side.external_id and get_attr(resource, "externalId") is None:
+            resource["externalId"] = side.external_id
+        body = {"id": self.store.scim_id(rt, key), **resource}
+        counter = int(side.version) if side is not None else 0
+        version = version_of(counter, body)
+        created = side.created if side is not None and side.created else None
+        if created is None and self.users.created:
+            created = column_value(values[self.users.created])
+        modified = side.last_modified if side is not None and side.last_modified else created
+        stamp: dict[str, Any] = {"resourceType": rt}
+        if created:
+            stamp["created"] = str(created)
+        if modified:
+            stamp["lastModified"] = str(modified)
+        stamp["version"] = version_tag(version)
+        body["meta"] = stamp
+        return Stored(body, version)
+
+    def _by_key(self, rt: str, key: Any, *, lock: bool = False, visible: bool = True) -> Any:
+        query = self._select(rt, self.keycol == key, visible=visible)
+        if lock and self.store.dialect != "sqlite":
+            query = query.with_for_update()
+        rows = self.conn.execute(query).all()
+        if not rows:
+            return None
+        return self._build(rt, rows, lock=lock)[0]
+
+    def key_of(self, rt: str, id: str) -> Any:
+        """The app key of SCIM id ``id`` (None: no such row; hidden and retired rows included)."""
+        from sqlalchemy import select
+
+        try:
+            parsed = uuid.UUID(id)
+        except (ValueError, TypeError, AttributeError):
+            return None
+        if parsed.version != 5 or str(parsed) != id.lower():
+            return None
+        side = self.side
+        raw = self.conn.execute(
+            select(side.c.app_key).where(side.c.scim_id == str(parsed)).where(side.c.rt == rt)
+        ).scalar()
+        if raw is not None:
+            return self._key(raw)
+        known = self.store.ids.setdefault(rt, {})
+        if str(parsed) in known:
+            return known[str(parsed)]
+        for key in self.conn.execute(select(self.keycol)).scalars():
+            known.setdefault(self.store.scim_id(rt, key), key)
+        return known.get(str(parsed))
+
+    def _candidates(self, rt: str, node: Node | None) -> list[Stored]:
+        """Every resource the pushdown of ``node`` admits, in key order (a superset)."""
+        where = self.pushdown.condition(node) if node is not None else None
+        rows = self.conn.execute(self._select(rt, where).order_by(self.keycol)).all()
+        out: list[Stored] = []
+        for start in range(0, len(rows), _CHUNK):
+            out.extend(self._build(rt, rows[start : start + _CHUNK]))
+        return out
+
+    def _holders(self, rt: str, attr: str, value: str, *, visible: bool) -> list[Stored]:
+        """Rows whose ``attr`` equals ``value`` case-insensitively."""
+        node = Compare(AttrPath(None, attr), "eq", value)
+        where = self.pushdown.condition(node)
+        rows = self.conn.execute(self._select(rt, where, visible=visible)).all()
+        folded = value.lower()
+        out = []
+        for stored in self._build(rt, rows):
+            found = get_attr(stored.resource, attr)
+            if isinstance(found, str) and found.lower() == folded:
+                out.append(stored)
+        return out
+
+    # -- writing the app row ---------------------------------------------------------------------
+
+    def _blank(self, column: str) -> Any:
+        col = self.main.c[column]
+        if col.nullable:
+            return None
+        python_type = _python_type(col)
+        if python_type is str:
+            return ""
+        if python_type in (int, bool):
+            return 0
+        return None
+
+    def _columns(self, record: Any, *, fresh: bool) -> dict[str, Any]:
+        values: dict[str, Any] = {}
+        for rule in self.mapping.rules:
+            if rule.direction == "to_scim" or rule.field is None:
+                continue
+            value = record.fields.get(rule.field)
+            if value is None:
+                if rule.direction == "to_app" or fresh:
+                    continue  # never read back (a password): absent is "leave it"
+                value = self._blank(rule.field)
+            values[rule.field] = value
+        if fresh:
+            for column, spec in self.users.on_insert.items():
+                if values.get(column) is None:
+                    values[column] = spec(values) if callable(spec) else spec
+        for column, spec in self.users.on_update.items():
+            values[column] = spec(values) if callable(spec) else spec
+        for column, value in values.items():
+            length = getattr(self.main.c[column].type, "length", None)
+            if isinstance(value, str) and length is not None and len(value) > length:
+                raise InvalidValue(f"{self.main.name}.{column} holds at most {length} characters")
+        return values
+
+    def _write(self, statement: Any) -> Any:
+        """Run an app-table write in a savepoint; clashes are Uniqueness, bad values 400."""
+        from sqlalchemy.exc import DataError, IntegrityError
+
+        try:
+            with self.conn.begin_nested():
+                return self.conn.execute(statement)
+        except IntegrityError as exc:
+            if _unique_clash(exc):
+                raise Uniqueness(
+                    f"the application already has a row with one of these values ({exc.orig})"
+                ) from None
+            raise InvalidValue(f"the application refused the row: {exc.orig}") from None
+        except DataError as exc:
+            raise InvalidValue(f"the application cannot store a value: {exc.orig}") from None
+
+    def _save_meta(self, key: Any, meta: Mapping[str, Any], *, fresh: bool) -> None:
+        to_app_only = {r.meta for r in self.mapping.rules if r.meta and r.direction == "to_app"}
+        by_storage: dict[int, tuple[Any, dict[str, Any]]] = {}
+        for name, value in meta.items():
+            if value is None and (fresh or name in to_app_only):
+                continue
+            storage = self.users.storage_for(name)
+            if storage is None:
+                raise ServerError(f"no storage keeps the meta key {name!r}")
+            by_storage.setdefault(id(storage), (storage, {}))[1][name] = value
+        for storage, values in by_storage.values():
+            storage.save(self.conn, key, values)
+
+    def _write_side(self, rt: str, key: Any, resource: Mapping[str, Any], side: Any) -> None:
+        """Insert or update the side row (the counter moves on), claiming the unique name."""
+        meta = resource.get("meta") if isinstance(resource.get("meta"), Mapping) else {}
+        assert isinstance(meta, Mapping)
+        external = get_attr(resource, "externalId")
+        blob = blob_of(self.mapping, resource)
+        name = get_attr(resource, "userName")
+        values = {
+            "scim_id": self.store.scim_id(rt, key),
+            "external_id": external if isinstance(external, str) else None,
+            "version": (int(side.version) if side is not None else 0) + 1,
+            "created": (side.created if side is not None and side.created else None)
+            or meta.get("created"),
+            "last_modified": meta.get("lastModified"),
+            "data": json.dumps(blob, separators=(",", ":"), ensure_ascii=False) if blob else None,
+            "uname": _uname(name) if isinstance(name, str) else None,
+            "retired": 0,
+        }
+        table = self.side
+        if side is None:
+            number = int(key) if self._int_keys else None
+            statement: Any = table.insert().values(
+                rt=rt, app_key=str(key), app_num=number, **values
+            )
+        else:
+            statement = (
+                table.update()
+                .where(table.c.rt == rt)
+                .where(table.c.app_key == str(key))
+                .values(**values)
+            )
+        try:
+            self._write(statement)
+        except Uniqueness:
+            claim = values["uname"]
+            if not isinstance(claim, str) or not self._release_stale(rt, key, claim):
+                raise Uniqueness(
+                    f"userName {name!r} is already taken by another {rt}"
+                    " (compared case-insensitively)"
+                ) from None
+            self._write(statement)
+
+    def _release_stale(self, rt: str, key: Any, uname: str) -> bool:
+        """A side claim on ``uname`` whose row was renamed by the application: drop it."""
+        from sqlalchemy import select
+
+        table = self.side
+        query = select(table.c.app_key).where(table.c.rt == rt).where(table.c.uname == uname)
+        if self.store.dialect != "sqlite":
+            query = query.with_for_update()
+        raw = self.conn.execute(query).scalar()
+        if raw is None or self._key(raw) == key:
+            return False
+        holder = self._by_key(rt, self._key(raw), lock=True, visible=False)
+        name = get_attr(holder.resource, "userName") if holder is not None else None
+        if isinstance(name, str) and _uname(name) == uname:
+            return False
+        self.conn.execute(
+            table.update()
+            .where(table.c.rt == rt)
+            .where(table.c.app_key == raw)
+            .values(uname=_uname(name) if isinstance(name, str) else None)
+        )
+        return True
+
+    def _check_unique(self, rt: str, resource: Mapping[str, Any], key: Any) -> Stored | None:
+        """Uniqueness when another row holds a unique value; a retired holder is returned."""
+        retired: Stored | None = None
+        for attr in self.store.unique.get(rt, ()):
+            value = get_attr(resource, attr)
+            if not isinstance(value, str):
+                continue
+            for holder in self._holders(rt, attr, value, visible=False):
+                holder_key = self.key_of(rt, holder.id)
+                if holder_key == key:
+                    continue
+                if attr == "userName" and self._is_retired(rt, holder_key):
+                    retired = holder
+                    continue
+                raise Uniqueness(
+                    f"{attr} {value!r} is already taken by another {rt}"
+                    " (compared case-insensitively)"
+                )
+        return retired
+
+    def _is_retired(self, rt: str, key: Any) -> bool:
+        side = self._sides(rt, [key]).get(key)
+        return side is not None and int(side.retired) == 1
+
+    def _hook(self, name: str, *args: Any) -> None:
+        hook = getattr(self.users.hooks, name, None) if self.users.hooks is not None else None
+        if hook is not None:
+            hook(self.conn, *args)
+
+    def _existing(self, rt: str, id: str, expected_version: int | None) -> tuple[Any, Stored]:
+        key = self.key_of(rt, id)
+        stored = self._by_key(rt, key, lock=True) if key is not None else None
+        if stored is None:
+            raise NotFound(f"{rt} {id!r} not found")
+        if expected_version is not None and stored.version != expected_version:
+            raise PreconditionFailed(
+                f"{rt} {id!r} is at version {version_tag(stored.version)}, "
+                f"not {version_tag(expected_version)}: fetch it again and retry"
+            )
+        return key, stored
+
+    # -- the Transaction protocol ----------------------------------------------------------------
+
+    def get(
+        self, rt: str, id: str, *, exclude_members: bool = False, for_update: bool = False
+    ) -> Stored | None:
+        if rt != self.users.resource_type:
+            return None
+        key = self.key_of(rt, id)
+        if key is None:
+            return None
+        out: Stored | None = self._by_key(rt, key, lock=for_update and not self.readonly)
+        return out
+
+    def create(self, rt: str, resource: Mapping[str, Any]) -> Stored:
+        self._writable()
+        self._rt(rt)
+        retired = self._check_unique(rt, resource, None)
+        if retired is not None:
+            return self._relink(rt, retired, resource)
+        record = self.mapping.to_app(resource)
+        values = self._columns(record, fresh=True)
+        result = self._write(self.main.insert().values(values))
+        key = values.get(self.users.key)
+        if key is None:
+            key = result.inserted_primary_key[0]
+        self._save_meta(key, record.meta, fresh=True)
+        self._write_side(rt, key, resource, None)
+        self._hook("after_write", key, resource, None)
+        stored = self._by_key(rt, key)
+        if stored is None:  # the application's own triggers removed or hid it
+            raise ServerError(f"the new {rt} row {key!r} cannot be read back")
+        out: Stored = stored
+        return out
+
+    def _relink(self, rt: str, retired: Stored, resource: Mapping[str, Any]) -> Stored:
+        """A POST whose userName matches a retired row: that row is the resource again."""
+        key = self.key_of(rt, retired.id)
+        side = self._sides(rt, [key], lock=True).get(key)
+        record = self.mapping.to_app(resource)
+        self._write(
+            self.main.update().where(self.keycol == key).values(self._columns(record, fresh=False))
+        )
+        self._save_meta(key, record.meta, fresh=False)
+        fresh_meta = dict(resource.get("meta") or {})
+        self._write_side(rt, key, {**resource, "meta": fresh_meta}, _Fresh(side))
+        self._hook("reactivate", key)
+        self._hook("after_write", key, resource, None)
+        stored: Stored | None = self._by_key(rt, key)
+        assert stored is not None
+        return stored
+
+    def replace(
+        self,
+        rt: str,
+        id: str,
+        resource: Mapping[str, Any],
+        *,
+        expected_version: int | None = None,
+    ) -> Stored:
+        self._writable()
+        self._rt(rt)
+        key, old = self._existing(rt, id, expected_version)
+        if self._check_unique(rt, resource, key) is not None:
+            raise Uniqueness(f"userName {get_attr(resource, 'userName')!r} is already taken")
+        record = self.mapping.to_app(resource)
+        values = self._columns(record, fresh=False)
+        if values:
+            self._write(self.main.update().where(self.keycol == key).values(values))
+        self._save_meta(key, record.meta, fresh=False)
+        side = self._sides(rt, [key]).get(key)
+        self._write_side(rt, key, resource, side)
+        self._hook("after_write", key, resource, old.resource)
+        stored: Stored | None = self._by_key(rt, key)
+        if stored is None:
+            raise ServerError(f"the {rt} row {key!r} cannot be read back")
+        return stored
+
+    def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
+        self._writable()
+        self._rt(rt)
+        key, old = self._existing(rt, id, expected_version)
+        side = self.side
+        if self.users.deprovision == "deactivate":
+            self._deactivate(rt, key, old)
+            return
+        self._hook("before_delete", key)
+        for storage in self.users.storages:
+            storage.delete(self.conn, key)
+        self._write(self.main.delete().where(self.keycol == key))
+        self.conn.execute(side.delete().where(side.c.rt == rt).where(side.c.app_key == str(key)))
+
+    def _deactivate(self, rt: str, key: Any, old: Stored) -> None:
+        """DELETE as deactivation: ``active=false`` through the mapping, the side row retired."""
+        resource = {**old.resource, "active": False}
+        record = self.mapping.to_app(resource)
+        active = [r for r in self.mapping.rules if r.path.keys[-1:] == ("active",)]
+        fields = {r.field: record.fields.get(r.field) for r in active if r.field is not None}
+        if fields:
+            self._write(self.main.update().where(self.keycol == key).values(fields))
+        metas = {r.meta: record.meta.get(r.meta) for r in active if r.meta is not None}
+        if metas:
+            self._save_meta(key, metas, fresh=False)
+        side = self._sides(rt, [key]).get(key)
+        self._write_side(rt, key, old.resource, side)
+        table = self.side
+        self.conn.execute(
+            table.update()
+            .where(table.c.rt == rt)
+            .where(table.c.app_key == str(key))
+            .values(retired=1)
+        )
+        self._hook("deactivate", key)
+
+    def find_by(self, rt: str, attr: str, value: str) -> list[Stored]:
+        if rt != self.users.resource_type:
+            return []
+        return self._holders(rt, attr, value, visible=True)
+
+    def groups_with_member(self, member_id: str) -> list[Stored]:
+        return []
+
+    def groups_with_members(self, member_ids: Sequence[str]) -> dict[str, list[Stored]]:
+        return {m: [] for m in member_ids}
+
+    def remove_member(self, member_id: str, *, last_modified: str | None = None) -> list[str]:
+        self._writable()
+        return []
+
+    def write_audit(self, event: AuditEvent) -> None:
+        """Insert the audit record in this transaction (it commits with the change or not)."""
+        if self.closed:
+            raise ServerError("this transaction has ended")
+        from scimcore.audit._row import audit_row
+
+        assert self.store.audit is not None
+        row = audit_row(event)
+        self.conn.execute(
+            self.store.audit.insert().values(id=row["id"], time=row["time"], data=row["data"])
+        )
+
+    # -- search ----------------------------------------------------------------------------------
+
+    def search(self, rt: str, query: Query) -> Page:
+        check_filter(query, rt)
+        if rt != self.users.resource_type:
+            return Page([], 0, start_index=clamp_index(query.start_index, query.count)[0])
+        if query.filter is None and not query.sort_by:
+            return self._search_sql(rt, query)
+        node = query.filter.ast if isinstance(query.filter, Filter) else None
+        found = self._candidates(rt, node)
+        rows = [(self._seq(s, i), s.resource) for i, s in enumerate(found)]
+        page, _ = page_in_memory(
+            rows, query, resource_type=rt, registry=self.mapping.registry, prefiltered=False
+        )
+        return page
+
+    def _seq(self, stored: Stored, index: int) -> int:
+        if self._int_keys:
+            key = self.key_of(self.users.resource_type, stored.id)
+            return int(key) if key is not None else index
+        return index
+
+    def _search_sql(self, rt: str, query: Query) -> Page:
+        """An unfiltered, unsorted listing: counted and paged by the database, in key order."""
+        from sqlalchemy import func, select
+
+        total = int(
+            self.conn.execute(
+                select(func.count()).select_from(self.main).where(self._visible(rt))
+            ).scalar()
+            or 0
+        )
+        start, count = clamp_index(query.start_index, query.count)
+        select_rows = self._select(rt).order_by(self.keycol)
+        offset = start - 1
+        if query.cursor is not None:
+            start = 1
+            kind, value = cursor_position(query.cursor)
+            if kind == "after":
+                if not self._int_keys:
+                    raise InvalidCursor("this cursor was not issued by this server")
+                select_rows, offset = select_rows.where(self.keycol > value), 0
+            else:
+                offset = value
+        if count is not None:
+            select_rows = select_rows.limit(count + (1 if query.cursor is not None else 0))
+        if offset:
+            select_rows = select_rows.offset(offset)
+        rows = self.conn.execute(select_rows).all() if count != 0 else []
+        more = count is not None and len(rows) > count
+        rows = rows[:count] if count is not None else rows
+        stored = self._build(rt, rows)
+        next_cursor = None
+        if query.cursor is not None and rows and more:
+            if self._int_keys:
+                next_cursor = encode_cursor({"after": int(rows[-1][0])})
+            else:
+                next_cursor = encode_cursor({"offset": offset + len(rows)})
+        return Page([s.resource for s in stored], total, next_cursor=next_cursor, start_index=start)
+
+
+class _Fresh:
+    """A side row seen as new for a re-link: the counter continues, ``created`` restarts."""
+
+    def __init__(self, side: Row[Any] | None) -> None:
+        self.version = int(side.version) if side is not None else 0
+        self.created = None
+        self._exists = side is not None
+
+    def __bool__(self) -> bool:
+        return True
+
+
+def _python_type(column: Any) -> type | None:
+    try:
+        out: type = column.type.python_type
+    except NotImplementedError:
+        return None
+    return out
+
+
+def _is_int(column: Any) -> bool:
+    return _python_type(column) is int

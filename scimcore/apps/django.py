@@ -19,23 +19,28 @@ through the database settings Django uses.
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import secrets
 import uuid
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from scimcore.errors import ConfigurationError
 from scimcore.mapping import AttributeMapping, mapping_from_dict, register_transform
 from scimcore.passwords import DjangoPbkdf2Hasher
+from scimcore.store._groups import TableGroups
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Connection, Engine
+
+    from scimcore.store import TableStore
 
 __all__ = [
     "DEPROVISION_MODES",
     "IDPS",
     "NAMESPACE",
+    "DjangoGroups",
     "database_from_url",
     "django_hasher",
     "django_mapping",
@@ -209,6 +214,16 @@ def _now(row: Mapping[str, Any]) -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+@attrs.define
+class DjangoGroups(TableGroups):
+    """``auth_group`` and ``auth_user_groups``; a deleted group's permission rows go with it."""
+
+    def delete(self, conn: Connection, key: Any) -> None:
+        """Delete the group's ``auth_group_permissions`` rows, its memberships, then the group."""
+        _delete_dependents(conn, _GROUP_DEPENDENTS, key)
+        super().delete(conn, key)
+
+
 def django_store(
     database: str | URL | Engine,
     *,
@@ -217,7 +232,7 @@ def django_store(
     user_table: str = "auth_user",
     groups: bool = True,
     namespace: uuid.UUID = NAMESPACE,
-) -> Any:
+) -> TableStore:
     """The :class:`~scimcore.store.TableStore` over a Django site's auth tables.
 
     ``database`` is an SQLAlchemy URL or Engine for the database in Django's ``DATABASES``
@@ -230,8 +245,7 @@ def django_store(
         raise ConfigurationError(
             f"deprovision must be one of {DEPROVISION_MODES}, not {deprovision!r}"
         )
-    api: Any = importlib.import_module("scimcore.store")  # PHASE-A: until TableStore is on main
-    TableGroups, TableStore, UserTable = api.TableGroups, api.TableStore, api.UserTable
+    from scimcore.store import TableStore, UserTable
 
     users = UserTable(
         table=user_table,
@@ -245,10 +259,11 @@ def django_store(
         },
         hooks=_DjangoHooks(),
         deprovision=deprovision,
+        created="date_joined",
     )
-    group_source = None
+    group_source: DjangoGroups | None = None
     if groups:
-        group_source = TableGroups(
+        group_source = DjangoGroups(
             table="auth_group",
             key="id",
             name="name",

@@ -187,6 +187,22 @@ def test_the_bare_view_takes_the_full_path(service: ScimService) -> None:
     assert json.loads(listed.content)["totalResults"] == 0
 
 
+def test_a_factory_is_called_once_at_the_first_request() -> None:
+    built: list[ScimService] = []
+
+    def factory() -> ScimService:
+        built.append(_service())
+        return built[-1]
+
+    patterns = [path("scim/v2/", include(scim_urls(factory)))]
+    assert built == []  # the URLconf alone builds nothing (Django imports it for its checks)
+    with _django_support.urlconf(patterns):
+        client = Client()
+        for _ in range(2):
+            assert client.get("/scim/v2/ServiceProviderConfig", **AUTH).status_code == 200
+    assert len(built) == 1
+
+
 def test_importing_the_adapter_does_not_import_django() -> None:
     assert _present(_loaded("import scimcore.adapters"), ["django"]) == []
     assert _present(_loaded("import scimcore.adapters.django"), ["django"]) == []

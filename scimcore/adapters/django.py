@@ -8,14 +8,18 @@
     urlpatterns = [path("scim/v2/", include(scim_urls(service)))]
 
 Django is imported when :func:`scim_view` or :func:`scim_urls` is called, not when this module
-is (it is the ``django`` extra). The view is CSRF-exempt (SCIM clients authenticate with a bearer
+is (it is the ``django`` extra). Either takes the service or a function building it, called once
+at the first request: Django imports the URLconf for its system checks (``migrate`` runs them
+before it has created any table), so a store over the site's own tables is built lazily. The
+view is CSRF-exempt (SCIM clients authenticate with a bearer
 token, which the service checks, not with a session cookie) and answers every method itself.
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 from urllib.parse import quote
 
 from scimcore._extras import require
@@ -25,7 +29,10 @@ if TYPE_CHECKING:
     from django.http import HttpRequest, HttpResponse
     from django.urls import URLPattern
 
-__all__ = ["scim_urls", "scim_view"]
+__all__ = ["ServiceSource", "scim_urls", "scim_view"]
+
+#: A :class:`ScimService`, or a function building it at the first request.
+ServiceSource: TypeAlias = ScimService | Callable[[], ScimService]
 
 # What stays unescaped when a path Django has already decoded is handed on: the service
 # percent-decodes each segment itself, so a literal "%" or "?" in an id must reach it escaped.
@@ -62,8 +69,26 @@ def _response(result: ScimResponse) -> HttpResponse:
     return response
 
 
-def scim_view(service: ScimService) -> Callable[..., HttpResponse]:
-    """A CSRF-exempt Django view serving ``service``.
+def _once(source: ServiceSource) -> Callable[[], ScimService]:
+    """``source`` as a function returning the same service every time (built once, if a factory)."""
+    if isinstance(source, ScimService):
+        service = source
+        return lambda: service
+    lock = threading.Lock()
+    built: list[ScimService] = []
+
+    def get() -> ScimService:
+        if not built:
+            with lock:
+                if not built:
+                    built.append(source())
+        return built[0]
+
+    return get
+
+
+def scim_view(service: ServiceSource) -> Callable[..., HttpResponse]:
+    """A CSRF-exempt Django view serving ``service`` (or the service a factory builds, once).
 
     The view takes the part of the URL below the SCIM mount point as its ``path`` argument
     (``"Users/2819c223"``), as :func:`scim_urls` routes it; without one it passes the request's
@@ -71,19 +96,21 @@ def scim_view(service: ScimService) -> Callable[..., HttpResponse]:
     byte past the service's limit, which then answers 413.
     """
     csrf = require("django.views.decorators.csrf", extra="django", feature=_FEATURE)
-    config = service.config
-    limit = max(config.max_body_bytes, config.bulk_max_payload_bytes)
+    get = _once(service)
 
     def view(request: HttpRequest, path: str | None = None) -> HttpResponse:
         if path is None:
             path = str(request.path)
-        return _response(service.handle(_request(request, path, limit)))
+        current = get()
+        config = current.config
+        limit = max(config.max_body_bytes, config.bulk_max_payload_bytes)
+        return _response(current.handle(_request(request, path, limit)))
 
     exempt: Callable[..., HttpResponse] = csrf.csrf_exempt(view)
     return exempt
 
 
-def scim_urls(service: ScimService, *, name: str = "scim") -> list[URLPattern]:
+def scim_urls(service: ServiceSource, *, name: str = "scim") -> list[URLPattern]:
     """URL patterns routing everything below the mount point to :func:`scim_view`.
 
     Use it with ``include()``: ``path("scim/v2/", include(scim_urls(service)))``. Give the service

@@ -234,3 +234,33 @@ def test_a_deleted_user_left_in_its_groups_is_found_serially_and_not_blamed_on_a
     races = [f for f in result.findings if f.signature.startswith("concurrent ")]
     assert races and all(f.signature.endswith("also without concurrency") for f in races)
     assert all("Not a race" in f.message for f in races)
+
+
+def test_shrinking_stops_at_its_cap_and_keeps_a_confirmed_finding(tmp_path: Path) -> None:
+    capped = fuzz(
+        _target(non_atomic_patch=True), examples=100, seed=2, out_dir=tmp_path / "a", max_shrinks=0
+    )
+    full = fuzz(_target(non_atomic_patch=True), examples=100, seed=2, out_dir=tmp_path / "b")
+    assert capped.found and full.found
+    # no replay past the cap (the final one hypothesis makes is the only one) ...
+    assert capped.replays <= 1 < full.replays
+    # ... and what was found before shrinking stopped is still confirmed and replayable
+    assert capped.findings[0].status == "confirmed" and capped.recording is not None
+    assert capped.steps > 0
+
+
+def test_a_time_budget_leaves_the_concurrent_rounds_their_share(tmp_path: Path) -> None:
+    result = fuzz(
+        _target(),
+        examples=10_000,
+        seed=5,
+        out_dir=tmp_path,
+        time_budget=2.0,
+        clients=2,
+        rounds=3,
+    )
+    assert result.clients == 2
+    # the sequential phase stopped at its share of the budget, so the rounds ran too
+    assert 1 <= result.rounds <= 3
+    assert result.examples < 10_000
+    assert not result.findings

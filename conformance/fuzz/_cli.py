@@ -51,6 +51,13 @@ def add_fuzz_parser(subparsers: Any) -> None:
         help="also race N concurrent clients on shared resources (linearizability check)",
     )
     parser.add_argument(
+        "--max-shrinks",
+        type=int,
+        default=300,
+        metavar="N",
+        help="stop shrinking a finding after N replays, keeping the smallest so far (300)",
+    )
+    parser.add_argument(
         "--json", metavar="FILE", help="write the findings as JSON (and a known file to start from)"
     )
     parser.add_argument(
@@ -68,9 +75,10 @@ def _load_app(spec: str) -> Any:
 
 def run_fuzz_command(args: argparse.Namespace) -> int:
     """Run ``scim-conformance fuzz``; return the exit status."""
-    if args.examples < 1 or args.steps < 1 or args.clients < 1:
+    if args.examples < 1 or args.steps < 1 or args.clients < 1 or args.max_shrinks < 0:
         print(
-            "scim-conformance fuzz: --examples, --steps and --clients must be at least 1",
+            "scim-conformance fuzz: --examples, --steps and --clients must be at least 1"
+            " and --max-shrinks at least 0",
             file=sys.stderr,
         )
         return 2
@@ -139,6 +147,7 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
             progress=progress,
             known=known,
             clients=args.clients,
+            max_shrinks=args.max_shrinks,
         )
     except TransportError as exc:
         print(f"\nscim-conformance fuzz: cannot reach the target: {exc}", file=sys.stderr)
@@ -154,7 +163,11 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
 def _report(result: Any) -> None:
     """Print the run's summary, then every finding: new ones first, then the known ones."""
     replays = f" (+{result.replays} shrinking replays)" if result.replays else ""
-    concurrent = f", {result.clients} concurrent clients" if result.clients > 1 else ""
+    concurrent = (
+        f", {result.clients} concurrent clients in {result.rounds} rounds"
+        if result.clients > 1
+        else ""
+    )
     print(
         f"fuzz: {result.examples} sequences{replays}, {result.requests} requests"
         f"{concurrent}, {result.seconds:.1f} s"

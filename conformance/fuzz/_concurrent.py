@@ -402,12 +402,13 @@ def _delete(side: Side, path: str) -> Any:
 
 
 def fuzz_concurrently(env: FuzzEnv, *, clients: int, rounds: int, seed: int) -> list[Finding]:
-    """Run ``rounds`` concurrent rounds of ``clients`` clients; the new findings, one per
-    signature (a finding is confirmed when its scenario fails again in a re-run)."""
+    """Run ``rounds`` concurrent rounds of ``clients`` clients (at least one, then as many as
+    the time budget allows); the new findings, one per signature (a finding is confirmed when
+    its scenario fails again in a re-run)."""
     rng = random.Random(seed)
     found: list[Finding] = []
     for index in range(rounds):
-        if env.expired():
+        if index and env.expired():
             break
         scenario = SCENARIOS[index % len(SCENARIOS)]
         outcome = _one_round(env, scenario, clients, rng)

@@ -68,6 +68,8 @@ class FuzzEnv:
     examples: int = 0
     requests: int = 0
     replays: int = 0
+    max_shrinks: int = 300
+    hunt_replays: int = 0
     excluded: set[str] = field(default_factory=set)
     occurrences: dict[str, int] = field(default_factory=dict)
     hunting: str | None = None
@@ -79,6 +81,7 @@ class FuzzEnv:
     def start_hunt(self) -> None:
         """Forget the last finding: the next new signature is the one to raise and shrink."""
         self.hunting = None
+        self.hunt_replays = 0
         self.failing_trace = []
         self.failing_message = self.failing_unique = ""
         self.failing_ref_ids = {}
@@ -86,6 +89,12 @@ class FuzzEnv:
     def expired(self) -> bool:
         """True once the time budget is spent."""
         return self.deadline is not None and time.monotonic() > self.deadline
+
+    def shrink_spent(self) -> bool:
+        """True once shrinking the current finding has used its replays or the time budget:
+        later candidates are skipped (they pass), so hypothesis stops with the smallest failing
+        sequence seen so far, which is what :attr:`failing_trace` holds."""
+        return self.hunt_replays > self.max_shrinks or self.expired()
 
 
 def _user_body(name: str, emails: str, active: bool, department: str | None) -> dict[str, Any]:
@@ -197,6 +206,7 @@ class FuzzMachine(RuleBasedStateMachine):
             self.env.examples += 1
         else:  # hypothesis is shrinking a finding: a replay, not a new sequence
             self.env.replays += 1
+            self.env.hunt_replays += 1
         unique = "fz" + secrets.token_hex(4)
         self.unique = unique
         self.ref = Side(self.env.reference(), unique)
@@ -208,7 +218,7 @@ class FuzzMachine(RuleBasedStateMachine):
         # After a divergence that is not raised (a known or already reported signature, or a
         # new one while another is being shrunk) the two sides no longer share a state: the
         # rest of the example is skipped rather than compared.
-        self.spent = False
+        self.spent = self.env.hunting is not None and self.env.shrink_spent()
 
     # -- plumbing -----------------------------------------------------------------------------
 

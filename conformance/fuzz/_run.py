@@ -24,6 +24,8 @@ from conformance.transport import ServiceTransport, Transport, transport_for
 
 REFERENCE_BASE_URL = "http://reference.invalid/scim/v2"
 _BATCH = 25
+#: The share of a time budget the sequential phase may use when concurrent clients follow.
+SEQUENTIAL_SHARE = 0.7
 
 
 @dataclass(frozen=True)
@@ -34,7 +36,8 @@ class FuzzResult:
     ``known`` those the known-divergences file lists. ``found`` is True when there is a new
     one; ``message``, ``recording`` and ``steps`` describe the first new one (``recording`` the
     first confirmed one's ``scim-recording/1`` file). ``examples`` counts generated sequences,
-    ``replays`` the sequences hypothesis ran to shrink findings.
+    ``replays`` the sequences hypothesis ran to shrink findings, ``rounds`` the concurrent
+    rounds run (included in ``examples``).
     """
 
     found: bool
@@ -48,6 +51,7 @@ class FuzzResult:
     known: tuple[Finding, ...] = ()
     replays: int = 0
     clients: int = 1
+    rounds: int = 0
 
     @property
     def confirmed(self) -> tuple[Finding, ...]:
@@ -78,6 +82,7 @@ def fuzz(
     known: Mapping[str, str] | str | Path | None = None,
     clients: int = 1,
     rounds: int = 20,
+    max_shrinks: int = 300,
 ) -> FuzzResult:
     """Fuzz ``target`` (a base URL, a Transport, a ScimService or an ASGI/WSGI app).
 
@@ -88,19 +93,25 @@ def fuzz(
     ``out_dir``; later occurrences of that signature are counted and the run goes on. ``known``
     (``{signature: reason}`` or a known-divergences file) lists signatures reported as known,
     not new. ``clients`` > 1 adds ``rounds`` concurrent rounds in which that many clients race
-    shared resources and the outcome must be explained by some serial order.
+    shared resources and the outcome must be explained by some serial order; with a
+    ``time_budget`` the sequential sequences then stop at :data:`SEQUENTIAL_SHARE` of it, so the
+    concurrent rounds always get the rest. Shrinking one finding stops after ``max_shrinks``
+    replays (or when the budget is spent) with the smallest failing sequence found so far.
     ``progress(examples_done, requests_sent)`` is called after each example. Transport errors
     (the target is unreachable) propagate: they are not divergences.
     """
     transport = transport_for(target)
     started = time.monotonic()
     known_map = load_known(known) if isinstance(known, str | Path) else dict(known or {})
+    deadline = None if time_budget is None else started + time_budget
     env = FuzzEnv(
         target=transport,
         reference=reference_transport,
         token=token,
-        deadline=None if time_budget is None else started + time_budget,
+        # With concurrent clients, the sequential phase leaves a share of the budget to them.
+        deadline=_sequential_deadline(started, time_budget, clients),
         on_example=progress,
+        max_shrinks=max_shrinks,
     )
     env.excluded.update(known_map)
     # Hypothesis runs in seeded batches and the clock is read between them: stopping a run
@@ -130,7 +141,9 @@ def fuzz(
             env.excluded.add(env.hunting)
             continue
         done += size
-    if clients > 1 and not env.expired():
+    env.deadline = deadline
+    sequential = env.examples
+    if clients > 1:  # at least one round, even when the sequential phase overran its share
         from conformance.fuzz._concurrent import fuzz_concurrently
 
         new += fuzz_concurrently(env, clients=clients, rounds=rounds, seed=base_seed)
@@ -156,7 +169,14 @@ def fuzz(
         known=seen_known,
         replays=env.replays,
         clients=clients,
+        rounds=env.examples - sequential,
     )
+
+
+def _sequential_deadline(started: float, budget: float | None, clients: int) -> float | None:
+    if budget is None:
+        return None
+    return started + (budget * SEQUENTIAL_SHARE if clients > 1 else budget)
 
 
 def _settings(size: int, steps: int) -> settings:

@@ -369,7 +369,7 @@ _USERS = st.lists(
 )
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(users=_USERS, filters=st.lists(_FILTERS, min_size=1, max_size=4), nick=_TEXT)
 def test_pushdown_and_residual_match_in_memory_filtering(
     tmp_path_factory: pytest.TempPathFactory,

@@ -135,7 +135,11 @@ def make_engine(url: Any) -> Engine:
             parsed = parsed.set(drivername="postgresql+psycopg")
         mysql = parsed.get_backend_name() == "mysql"
         # MariaDB closes idle connections (wait_timeout): recycle them well before
-        engine = create_engine(parsed, **({"pool_recycle": 3600} if mysql else {}))
+        # every transaction ends in a COMMIT or ROLLBACK of its own: no reset round trip
+        options: dict[str, Any] = {"pool_reset_on_return": None}
+        if mysql:
+            options["pool_recycle"] = 3600
+        engine = create_engine(parsed, **options)
     if engine.dialect.name == "sqlite" and engine not in _PREPARED:
         _PREPARED.add(engine)
         _sqlite_setup(engine)

@@ -185,7 +185,7 @@ class TableTransaction:
         self, rt: str, where: Any = None, *, visible: bool = True, joined: bool = True
     ) -> Any:
         """The main-table columns the mapping reads, with the side row joined (number keys)."""
-        from sqlalchemy import and_, select
+        from sqlalchemy import and_, or_, select
 
         columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
         if joined and self._int_keys:
@@ -193,6 +193,11 @@ class TableTransaction:
             extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
             source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
             query = select(*columns, *extra).select_from(source)
+            if visible:  # the joined side row says whether it is retired
+                query = query.where(or_(side.c.retired.is_(None), side.c.retired == 0))
+                if self.users.hidden_keys:
+                    query = query.where(self.keycol.not_in(list(self.users.hidden_keys)))
+            visible = False
         else:
             query = select(*columns)
         test = self._visible(rt) if visible else None

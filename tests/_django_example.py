@@ -5,9 +5,10 @@ variables) set prints one JSON object. Django's settings are process-wide, so ea
 example gets its own process (``tests/test_example_django.py`` starts them); the facts are read
 with Django's own API (``User.objects``, ``check_password``, ``authenticate``, ``user.groups``).
 
-Scenarios: ``migrate`` (the schema and a user made with ``create_user``), ``users`` (the SCIM user
-lifecycle checked with the ORM), ``groups`` (membership as ``user.groups``), ``grid IDP`` (the
-bundled recordings of one IdP through the site's WSGI handler).
+Scenarios: ``setup`` (``migrate`` alone), ``migrate`` (the schema and a user made with
+``create_user``), ``users`` (the SCIM user lifecycle checked with the ORM), ``delete_mode``,
+``groups`` (membership as ``user.groups``), ``grid IDP [users|groups]`` (the bundled recordings
+of one IdP through the site's WSGI handler).
 """
 
 from __future__ import annotations
@@ -33,6 +34,12 @@ def _setup() -> None:
     from django.core.management import call_command
 
     django.setup()
+    if os.environ.get("DJANGO_PASSWORD_ITERATIONS"):
+        # The ORM's own hashes (create_user, authenticate's dummy hash) as cheap as the pushed
+        # ones; check_password reads the count from each hash, so nothing else changes.
+        from django.contrib.auth.hashers import PBKDF2PasswordHasher
+
+        PBKDF2PasswordHasher.iterations = int(os.environ["DJANGO_PASSWORD_ITERATIONS"])
     call_command("migrate", verbosity=0)
 
 
@@ -76,6 +83,11 @@ def _user(name: str, password: str, **extra: Any) -> dict[str, Any]:
         "active": True,
         **extra,
     }
+
+
+def scenario_setup() -> dict[str, Any]:
+    """Nothing but ``migrate`` (a template database for the tests to copy)."""
+    return {}
 
 
 def scenario_migrate() -> dict[str, Any]:
@@ -274,6 +286,7 @@ def scenario_grid(idp: str, part: str = "all") -> dict[str, Any]:
 
 
 SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
+    "setup": scenario_setup,
     "migrate": scenario_migrate,
     "users": scenario_users,
     "groups": scenario_groups,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import uuid
@@ -53,8 +54,9 @@ needs_groups = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def pg_databases(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
-    """A factory of fresh PostgreSQL databases, all dropped at the end of the module."""
+def pg_databases(request: pytest.FixtureRequest) -> Iterator[Callable[[str | None], str]]:
+    """A factory of fresh PostgreSQL databases (empty, or copies of a template database named
+    by the argument), all dropped at the end of the module."""
     dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
     if not dsn:
         pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this test")
@@ -67,9 +69,10 @@ def pg_databases(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
     except psycopg.OperationalError as exc:
         pytest.skip(f"PostgreSQL at {dsn} is not reachable: {exc}")
 
-    def create() -> str:
+    def create(template: str | None = None) -> str:
         name = f"scimcore_django_{uuid.uuid4().hex[:12]}"
-        admin.execute(f'CREATE DATABASE "{name}"')
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
         made.append(name)
         url = make_url(dsn).set(drivername="postgresql", database=name)
         return url.render_as_string(hide_password=False)
@@ -77,18 +80,54 @@ def pg_databases(request: pytest.FixtureRequest) -> Iterator[Callable[[], str]]:
     try:
         yield create
     finally:
-        for name in made:
+        for name in reversed(made):
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.close()
 
 
 @pytest.fixture(params=BACKENDS)
-def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A fresh, empty database of each backend, as ``DJANGO_DB_URL``."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'site.db'}"
-    factory: Callable[[], str] = request.getfixturevalue("pg_databases")
-    return factory()
+    factory: Callable[[str | None], str] = request.getfixturevalue("pg_databases")
+    return factory(None)
+
+
+@pytest.fixture(scope="module")
+def templates() -> dict[str, str]:
+    """Backend -> a database ``migrate`` has run on once for the module (filled lazily)."""
+    return {}
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    templates: dict[str, str],
+) -> str:
+    """A fresh database of each backend holding Django's migrated tables and no rows.
+
+    A copy of a template migrated once per module (the file, or ``CREATE DATABASE … TEMPLATE``):
+    every test still starts from its own database, without ``migrate``'s cost each time.
+    """
+    backend = request.param
+    pg: Callable[[str | None], str] | None = None
+    if backend == "postgresql":
+        pg = request.getfixturevalue("pg_databases")
+    if backend not in templates:
+        if pg is None:
+            where = tmp_path_factory.mktemp("django-template")
+            templates[backend] = f"sqlite:///{where / 'site.db'}"
+        else:
+            templates[backend] = pg(None)
+        run_example(templates[backend], tmp_path, "setup")
+    if pg is None:
+        target = tmp_path / "site.db"
+        shutil.copyfile(templates[backend].removeprefix("sqlite:///"), target)
+        return f"sqlite:///{target}"
+    return pg(templates[backend])
 
 
 def run_example(db_url: str, cwd: Path, *args: str, **env: str) -> dict[str, Any]:
@@ -115,9 +154,9 @@ def run_example(db_url: str, cwd: Path, *args: str, **env: str) -> dict[str, Any
     return facts
 
 
-def test_migrate_makes_the_auth_tables_and_the_orm_works(db_url: str, tmp_path: Path) -> None:
-    facts = run_example(db_url, tmp_path, "migrate")
-    assert facts["vendor"] == db_url.split(":")[0]
+def test_migrate_makes_the_auth_tables_and_the_orm_works(empty_db_url: str, tmp_path: Path) -> None:
+    facts = run_example(empty_db_url, tmp_path, "migrate")
+    assert facts["vendor"] == empty_db_url.split(":")[0]
     assert {"auth_user", "auth_group", "auth_user_groups"} <= set(facts["tables"])
     assert facts["check_password"] and facts["authenticate"]
 

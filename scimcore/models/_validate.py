@@ -212,19 +212,20 @@ def _attribute_check(attr: Attribute, label: str, context: str, enforce_canonica
         for index, item in enumerate(value):
             if plain and type(item) is dict:
                 # the common element, checked inline: exactly what ``one`` accepts unchanged
-                element: dict[str, Any] | None = {}
+                element: dict[str, Any] = {}
+                passed = True
                 for key, v in item.items():
                     entry = plain.get(key)
-                    if entry is None or type(v) is not entry[1] or entry[0] in element:
-                        element = None
-                        break
-                    if entry[2] is not None and v not in entry[2]:
-                        element = None
+                    if (
+                        entry is None
+                        or type(v) is not entry[1]
+                        or entry[0] in element
+                        or (entry[2] is not None and v not in entry[2])
+                    ):
+                        passed = False
                         break
                     element[entry[0]] = v
-                if element is not None and all(
-                    n in element and not _blank(element[n]) for n in sub_required
-                ):
+                if passed and all(n in element and not _blank(element[n]) for n in sub_required):
                     out.append(element)
                     continue
             try:
@@ -258,6 +259,7 @@ def _plain_subs(
     it must be one of, else None). Strings, references and booleans that are kept and single;
     anything else (a pattern to match, a dropped readOnly value) is left to the full check."""
     out: dict[str, tuple[str, type, frozenset[str] | None]] = {}
+    entry: tuple[str, type, frozenset[str] | None]
     for sub in attr.sub_attributes:
         if sub.multi_valued or not kept(sub, context):
             continue

@@ -124,9 +124,12 @@ class SqlDialect:
         (a 20,000-member group is one parse, not 20,000)."""
         if values and all(type(v) is str for v in values):
             out = json.loads("[" + ",".join(values) + "]")
-            if isinstance(out, list) and len(out) == len(values):
-                if all(type(v) is dict for v in out):
-                    return out
+            if (
+                isinstance(out, list)
+                and len(out) == len(values)
+                and all(type(v) is dict for v in out)
+            ):
+                return out
         return [self.load(v) for v in values]
 
     def dump(self, value: Any) -> Any:

@@ -99,11 +99,12 @@ def _scim2_server() -> Callable[[str, str, bytes, dict[str, str]], tuple[int, by
     )
 
     def call(method: str, path: str, body: bytes, headers: dict[str, str]) -> tuple[int, bytes]:
-        environ = {
+        path, _, query = path.partition("?")
+        environ: dict[str, Any] = {
             "REQUEST_METHOD": method,
             "SCRIPT_NAME": "",
             "PATH_INFO": path,
-            "QUERY_STRING": "",
+            "QUERY_STRING": query,
             "SERVER_NAME": "127.0.0.1",
             "SERVER_PORT": "8000",
             "SERVER_PROTOCOL": "HTTP/1.1",
@@ -119,6 +120,8 @@ def _scim2_server() -> Callable[[str, str, bytes, dict[str, str]], tuple[int, by
             "wsgi.multiprocess": False,
             "wsgi.run_once": False,
         }
+        for name, value in headers.items():
+            environ["HTTP_" + name.upper().replace("-", "_")] = value
         status: list[str] = []
         chunks = app(environ, lambda s, h, exc_info=None: status.append(s))
         out = b"".join(chunks)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import attrs
@@ -25,6 +25,7 @@ from scimcore.patch._seed import seed_element
 from scimcore.patch._values import (
     ElementIndex,
     Where,
+    check_elements,
     check_value,
     copy_json,
     find_key,
@@ -504,7 +505,11 @@ class _Patcher:
             return
         self._check_not_readonly(target, where)
         if target.matcher is None and target.sub is None:
-            checked = check_value(attribute, value, self.dialects, where)
+            keys: list[Hashable | None] | None = None
+            if op == "add" and attribute.multi_valued and attribute.type == "complex":
+                checked, keys = check_elements(attribute, value, self.dialects, where)
+            else:
+                checked = check_value(attribute, value, self.dialects, where)
             container = self._container(target, create=checked is not None)
             if container is None:
                 return
@@ -512,7 +517,7 @@ class _Patcher:
                 if op == "replace":
                     self._unassign(container, attribute, target, where)
                 return
-            self._set(op, container, attribute, checked, where)
+            self._set(op, container, attribute, checked, where, keys)
         elif attribute.multi_valued:
             self._write_elements(op, target, attribute, value, where)
         else:
@@ -546,18 +551,31 @@ class _Patcher:
             self._write(op, sub_target, item, [*where, attr.name])
 
     def _set(
-        self, op: OpName, container: dict[str, Any], attr: Attribute, value: Any, where: Where
+        self,
+        op: OpName,
+        container: dict[str, Any],
+        attr: Attribute,
+        value: Any,
+        where: Where,
+        keys: Sequence[Hashable | None] | None = None,
     ) -> None:
-        """Write a checked, non-null value to a whole attribute (add merges, replace sets)."""
+        """Write a checked, non-null value to a whole attribute (add merges, replace sets).
+
+        ``keys``: each element's :meth:`ElementIndex.key` when the check computed them.
+        """
         current = _get(container, attr.name)
         if attr.multi_valued:
-            _check_one_primary(attr, value, where)
+            primaries = _primary_positions(value) if attr.type == "complex" else []
+            if len(primaries) > 1:
+                raise InvalidValue(
+                    f"{attr.name!r}: at most one value may have primary true (RFC 7643 §2.4)",
+                    path=where,
+                )
             if op == "add" and isinstance(current, list):
                 # the document is a private copy: grow the list in place, through its index
                 index = self._index(attr, current)
-                add = self._add_element
-                written = [add(attr, index, item) for item in value]
-                _fix_primary(current, [written[i] for i in _primary_positions(value)])
+                written = self._add_all(attr, index, value, keys, primaries)
+                _fix_primary(current, written)
             else:
                 _put(container, attr.name, value)
         elif attr.type == "complex":
@@ -587,6 +605,38 @@ class _Patcher:
                 )
             return
         _put(obj, sub.name, value)
+
+    def _add_all(
+        self,
+        attr: Attribute,
+        index: ElementIndex,
+        items: list[Any],
+        keys: Sequence[Hashable | None] | None,
+        primaries: list[int],
+    ) -> list[int]:
+        """:meth:`_add_element` of each item; the positions of those at ``primaries``.
+
+        An item whose key (from ``keys``) no element has is appended at once; the others go
+        through :meth:`_add_element`, which finds the equal element and merges.
+        """
+        elements = index.elements
+        written: list[int] = []
+        wanted = set(primaries)
+        n = len(items)
+        j = 0
+        while j < n:
+            if keys is not None and len(keys) == n:  # the run of new values, appended at once
+                first = len(elements) - j
+                stop = index.extend_new(items, keys, j)
+                written += [first + p for p in primaries if j <= p < stop]
+                j = stop
+                if j == n:
+                    break
+            i = self._add_element(attr, index, items[j])
+            if j in wanted:
+                written.append(i)
+            j += 1
+        return written
 
     def _add_element(self, attr: Attribute, index: ElementIndex, item: Any) -> int:
         """Add one element unless an equal one exists (merged then); return its index.
@@ -904,16 +954,6 @@ def _primary_positions(values: list[Any]) -> list[int]:
         for i, v in enumerate(values)
         if (v.get("primary") is True if type(v) is dict else _primary_in(v, None))
     ]
-
-
-def _check_one_primary(attr: Attribute, values: list[Any], where: Where) -> None:
-    if attr.type != "complex":
-        return
-    if len(_primary_positions(values)) > 1:
-        raise InvalidValue(
-            f"{attr.name!r}: at most one value may have primary true (RFC 7643 §2.4)",
-            path=where,
-        )
 
 
 def _fix_primary(elements: list[Any], chosen: list[int]) -> None:

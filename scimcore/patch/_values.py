@@ -107,8 +107,26 @@ def _check(
     return check_simple(attr, value, where)
 
 
+def check_elements(
+    attr: Attribute, value: Any, dialects: Sequence[Dialect], where: Where
+) -> tuple[list[Any] | None, list[Hashable | None]]:
+    """:func:`check_value` of a whole multi-valued complex attribute, with each element's
+    :meth:`ElementIndex.key` (None where unknown), so the caller indexes them without
+    computing the keys again."""
+    coercers = _coercers(dialects)
+    keys: list[Hashable | None] = []
+    coerced = _coerce(attr, value, coercers) if coercers else value
+    if not (attr.multi_valued and attr.type == "complex" and isinstance(coerced, list)):
+        return _check(attr, value, coercers, where, False), keys
+    return _check_complex_elements(attr, coerced, coercers, where, keys), keys
+
+
 def _check_complex_elements(
-    attr: Attribute, items: list[Any], dialects: tuple[Dialect, ...], where: Where
+    attr: Attribute,
+    items: list[Any],
+    dialects: tuple[Dialect, ...],
+    where: Where,
+    keys: list[Hashable | None] | None = None,
 ) -> list[Any] | None:
     """The elements of a multi-valued complex attribute, checked: :func:`_check` per element,
     with the common element (an object of plain strings and booleans) checked inline.
@@ -122,35 +140,55 @@ def _check_complex_elements(
     out: list[Any] = []
     seen = ElementIndex(attr, out)
     fold = seen.folds()
+    by_key = seen._by_key
     own = tuple(d for d in dialects if d.coerces(attr))  # those that may touch an element
-    # key as sent: (sub-attribute, the Python type it takes as is, the dialects that may coerce it)
-    kinds: dict[str, tuple[Attribute, type, tuple[Dialect, ...]] | None] = {}
+    found: list[Hashable | None] = [] if keys is None else keys
+    # key as sent: (its sub-attribute's name, the Python type it takes as is, the sub-attribute
+    # and the dialects that may coerce it, or None), or None for anything the general walk takes
+    kinds: dict[Any, tuple[str, type, tuple[Attribute, tuple[Dialect, ...]] | None] | None] = {}
     for i, item in enumerate(items):
         obj: dict[str, Any] | None = None
         if type(item) is dict and (not own or _coerce(attr, item, own) is item):
             obj = {}
             for key, sub_value in item.items():
-                kind = kinds.get(key, _UNSEEN) if type(key) is str else None
+                kind = kinds.get(key, _UNSEEN)
                 if kind is _UNSEEN:
-                    kind = kinds[key] = _plain_kind(attr, key, dialects)
-                if (
-                    kind is None
-                    or type(sub_value) is not kind[1]
-                    or (kind[2] and _coerce(kind[0], sub_value, kind[2]) is not sub_value)
+                    kind = kinds[key] = (
+                        _plain_kind(attr, key, dialects) if type(key) is str else None
+                    )
+                if kind is None:
+                    obj = None
+                    break
+                name, python_type, coercing = kind
+                if type(sub_value) is not python_type or (
+                    coercing is not None
+                    and _coerce(coercing[0], sub_value, coercing[1]) is not sub_value
                 ):
                     obj = None
                     break
-                obj[kind[0].name] = sub_value
-        if obj is None:
-            checked = _check(attr, item, dialects, [*where, i], True)
-            if checked is not None:
-                seen.add(checked)
-        elif obj:
+                obj[name] = sub_value
+        if obj:
             value = obj.get("value")
             if type(value) is str:
-                seen.add(obj, value.casefold() if fold else value)
+                key = value.casefold() if fold else value
+                if key not in by_key:  # a new value (the common case), indexed inline
+                    by_key[key] = [len(out)]
+                    out.append(obj)
+                    found.append(key)
+                    continue
             else:
-                seen.add(obj)
+                key = None
+            before = len(out)
+            seen.add(obj, key)  # maybe a repeat: the index compares
+            if len(out) > before:
+                found.append(key)
+        elif obj is None:
+            checked = _check(attr, item, dialects, [*where, i], True)
+            if checked is not None:
+                before = len(out)
+                seen.add(checked)
+                if len(out) > before:
+                    found.append(None)
     return out or None
 
 
@@ -159,17 +197,19 @@ _UNSEEN: Any = object()
 
 def _plain_kind(
     attr: Attribute, key: str, dialects: tuple[Dialect, ...]
-) -> tuple[Attribute, type, tuple[Dialect, ...]] | None:
-    """What ``key`` names if it is simple: the sub-attribute, the Python type it takes as is,
-    and the dialects that may coerce its values (None for anything the general walk handles)."""
+) -> tuple[str, type, tuple[Attribute, tuple[Dialect, ...]] | None] | None:
+    """What ``key`` names if it is simple: the sub-attribute's name, the Python type it takes as
+    is, and the sub-attribute with the dialects that may coerce its values (None when none
+    may); None for anything the general walk handles."""
     sub = attr.sub_attribute(key)
     if sub is None or sub.multi_valued or sub.mutability == "readOnly":
         return None
     own = tuple(d for d in dialects if d.coerces(sub))
+    coercing = (sub, own) if own else None
     if sub.type in _TEXT:
-        return sub, str, own
+        return sub.name, str, coercing
     if sub.type == "boolean":
-        return sub, bool, own
+        return sub.name, bool, coercing
     return None
 
 
@@ -398,6 +438,25 @@ class ElementIndex:
             self._by_key[key] = [len(self.elements)]
         self.elements.append(element)
         return None
+
+    def extend_new(
+        self, items: Sequence[Any], keys: Sequence[Hashable | None], start: int = 0
+    ) -> int:
+        """Append ``items[start:]`` (whose :meth:`key` are ``keys``) while each one's key is
+        new; return the position of the first item not appended (a key seen already or
+        unknown, for the caller to :meth:`add`), or ``len(items)``."""
+        by_key, elements = self._by_key, self.elements
+        append = elements.append
+        n = len(items)
+        j = start
+        while j < n:
+            key = keys[j]
+            if key is None or key in by_key:
+                return j
+            by_key[key] = [len(elements)]
+            append(items[j])
+            j += 1
+        return n
 
     def folds(self) -> bool:
         """Whether keys are case-folded (the ``value`` is not caseExact)."""

@@ -132,6 +132,10 @@ def test_a_correct_server_gives_no_race_file(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
+def _op() -> dict[str, Any]:
+    return dict(_race_doc()["scripts"][0][0])
+
+
 def _race_doc() -> dict[str, Any]:
     user = {"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"]}
     user["userName"] = "${unique}.a@example.com"
@@ -169,6 +173,12 @@ def _with(**changes: Any) -> dict[str, Any]:
             "$.final[0].method: 'FETCH' is not one of",
         ),
         (_with(final=[{"label": "x", "method": "GET", "path": "/U/${who}"}]), "${who}"),
+        (
+            _with(
+                scripts=[[{**_op(), "creates": "d"}, {**_op(), "path": "/Users/${id_d}"}], [_op()]]
+            ),
+            "$.scripts[0][1]: ${id_d} is used, but no earlier setup request",
+        ),
     ],
 )
 def test_a_malformed_race_file_is_one_line_and_exit_2(

@@ -205,8 +205,9 @@ def _check_placeholders(raw: dict[str, Any], known: set[str], source: str, where
                 )
             if handle not in known:
                 raise RaceFileError(
-                    f"${{{name}}} is used, but no earlier setup request (or operation of this "
-                    f"client) keeps an id under the handle {handle!r}",
+                    f"${{{name}}} is used, but no earlier setup request keeps an id under the "
+                    f"handle {handle!r} (ids a racing operation creates are known to the final "
+                    "reads only)",
                     source=source,
                     json_path=where,
                 )
@@ -257,17 +258,14 @@ def race_from_dict(document: Any, *, source: str = "<dict>") -> Race:
         _check_placeholders(raw, handles, source, where)
         keep(raw.get("handle"), f"{where}.handle")
         setup.append((_to_template(raw), raw.get("handle")))
-    shared = set(handles)
+    shared = set(handles)  # what the race creates is known only once every client is done
     scripts: list[list[_Op]] = []
     for client, script in enumerate(document["scripts"]):
-        own = set(shared)
         ops: list[_Op] = []
         for index, raw in enumerate(script):
             where = f"$.scripts[{client}][{index}]"
-            _check_placeholders(raw, own, source, where)
+            _check_placeholders(raw, shared, source, where)
             keep(raw.get("creates"), f"{where}.creates")
-            if raw.get("creates"):
-                own.add(raw["creates"])
             ops.append(_Op(client, _to_template(raw), raw.get("creates")))
         scripts.append(ops)
     final: list[Template] = []

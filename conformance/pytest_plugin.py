@@ -144,6 +144,8 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
     :class:`~conformance.fuzz.FuzzResult`; on new divergences the test fails listing each one
     with its signature and the path of its shrunk ``scim-recording/1`` file (in ``out_dir``,
     default ``tmp_path``). ``known`` (a file or ``{signature: reason}``) lists known ones.
+    ``clients=N`` (with ``rounds``) also races N concurrent clients; a race's file is a
+    ``scim-race/1`` (``scim-conformance fuzz --replay FILE`` replays it).
     """
 
     def run_fuzz(
@@ -153,6 +155,8 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
         time_budget: float | None = None,
         out_dir: str | Path | None = None,
         known: Any = None,
+        clients: int = 1,
+        rounds: int = 20,
     ) -> Any:
         from conformance.fuzz import fuzz
 
@@ -164,12 +168,18 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
             time_budget=time_budget,
             out_dir=out_dir if out_dir is not None else tmp_path,
             known=known,
+            clients=clients,
+            rounds=rounds,
         )
         if result.found:
             lines = [f"fuzzing found {len(result.findings)} divergences from the reference model:"]
             for finding in result.findings:
                 lines.append(f"- [{finding.status}] {finding.signature}: {finding.message}")
-                if finding.recording is not None:
+                if finding.recording is not None and finding.concurrent:
+                    lines.append(
+                        f"  race file (scim-conformance fuzz --replay): {finding.recording}"
+                    )
+                elif finding.recording is not None:
                     lines.append(f"  replayable recording: {finding.recording}")
                 elif finding.reason:
                     lines.append(f"  no recording: {finding.reason}")

@@ -135,3 +135,22 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for idp in idps:
         cells = "".join(f"{_cell(grid.get((idp, app))):>14}" for app in apps)
         terminalreporter.write_line(f"{idp:12}{cells}")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Import SQLAlchemy (and its SQLite and PyMySQL dialects) before any test runs.
+
+    The grid runs each example in a nested in-process pytest session, which drops the modules it
+    imported when it ends; an example on the application store would then import SQLAlchemy a
+    second time, and its compiled extensions (loaded once per process) would meet the new
+    copy's classes ("'InternalTraversal' object is not callable"). Imported here, it is part of
+    every nested session's snapshot and never imported twice.
+    """
+    import importlib
+    import importlib.util
+
+    names = ("sqlalchemy", "sqlalchemy.dialects.sqlite.pysqlite", "pymysql",
+             "sqlalchemy.dialects.mysql.pymysql")  # fmt: skip
+    for name in names:
+        if importlib.util.find_spec(name.split(".")[0]) is not None:
+            importlib.import_module(name)

@@ -183,7 +183,7 @@ def test_concurrent_mode_catches_a_lost_update_with_its_interleaving(tmp_path: P
     finding = races[0]
     assert "no serial order" in finding.message and finding.status == "confirmed"
     assert len([line for line in finding.interleaving if line.startswith("client ")]) >= 3
-    assert finding.recording is None
+    assert finding.recording is not None and finding.recording.suffix == ".scim-race"
 
 
 @pytest.mark.parametrize("kind", ["memory", "sqlite", "postgres"])

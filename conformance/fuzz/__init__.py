@@ -10,8 +10,10 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from conformance.fuzz._concurrent import RaceSetupError
     from conformance.fuzz._findings import Finding, KnownFileError, load_known
     from conformance.fuzz._machine import FuzzEnv, FuzzMachine, machine_for
+    from conformance.fuzz._race import Race, RaceFileError, RaceReplay, load_race, replay_race
     from conformance.fuzz._recording import to_recording
     from conformance.fuzz._run import FuzzResult, fuzz, reference_transport
     from conformance.fuzz._traffic import Divergence
@@ -26,6 +28,12 @@ _EXPORTS = {
     "FuzzResult": "conformance.fuzz._run",
     "fuzz": "conformance.fuzz._run",
     "machine_for": "conformance.fuzz._machine",
+    "Race": "conformance.fuzz._race",
+    "RaceFileError": "conformance.fuzz._race",
+    "RaceReplay": "conformance.fuzz._race",
+    "RaceSetupError": "conformance.fuzz._concurrent",
+    "load_race": "conformance.fuzz._race",
+    "replay_race": "conformance.fuzz._race",
     "reference_transport": "conformance.fuzz._run",
     "to_recording": "conformance.fuzz._recording",
 }
@@ -37,10 +45,16 @@ __all__ = [
     "FuzzMachine",
     "FuzzResult",
     "KnownFileError",
+    "Race",
+    "RaceFileError",
+    "RaceReplay",
+    "RaceSetupError",
     "fuzz",
     "load_known",
+    "load_race",
     "machine_for",
     "reference_transport",
+    "replay_race",
     "to_recording",
 ]
 

@@ -21,8 +21,10 @@ def add_fuzz_parser(subparsers: Any) -> None:
             "Send random but valid IdP-shaped traffic to the endpoint and to scimcore's reference "
             "model and compare every answer. The run goes on past a divergence: each distinct "
             "one (by signature) is shrunk, confirmed by replaying it, and written as a "
-            "scim-recording/1 file. Exit 0: no new divergence (known ones may be reported); "
-            "1: new divergences; 2: usage or setup error."
+            "scim-recording/1 file (a race of concurrent clients as a scim-race/1 file). "
+            "Exit 0: no new divergence (known ones may be reported); 1: new divergences; "
+            "2: usage or setup error. With --replay FILE, replay a scim-race/1 file instead: "
+            "exit 1 when it reproduces, 0 when it does not in --repeat attempts."
         ),
     )
     target = parser.add_mutually_exclusive_group(required=True)
@@ -63,6 +65,18 @@ def add_fuzz_parser(subparsers: Any) -> None:
     parser.add_argument(
         "--insecure", action="store_true", help="do not verify TLS certificates (test servers)"
     )
+    parser.add_argument(
+        "--replay",
+        metavar="FILE",
+        help="replay a race a concurrent run found (scim-race/1) instead of fuzzing",
+    )
+    parser.add_argument(
+        "--repeat",
+        type=int,
+        default=20,
+        metavar="N",
+        help="with --replay: rounds to try before it counts as not reproduced (20)",
+    )
     parser.set_defaults(handler=run_fuzz_command)
 
 
@@ -75,10 +89,11 @@ def _load_app(spec: str) -> Any:
 
 def run_fuzz_command(args: argparse.Namespace) -> int:
     """Run ``scim-conformance fuzz``; return the exit status."""
-    if args.examples < 1 or args.steps < 1 or args.clients < 1 or args.max_shrinks < 0:
+    counts = (args.examples, args.steps, args.clients, args.repeat)
+    if min(counts) < 1 or args.max_shrinks < 0:
         print(
-            "scim-conformance fuzz: --examples, --steps and --clients must be at least 1"
-            " and --max-shrinks at least 0",
+            "scim-conformance fuzz: --examples, --steps, --clients and --repeat must be at least"
+            " 1 and --max-shrinks at least 0",
             file=sys.stderr,
         )
         return 2
@@ -100,6 +115,15 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     except (ImportError, AttributeError, ValueError) as exc:
         print(f"scim-conformance fuzz: {exc}", file=sys.stderr)
         return 2
+    race: Any = None
+    if args.replay:
+        from conformance.fuzz._race import RaceFileError, load_race
+
+        try:
+            race = load_race(args.replay)
+        except RaceFileError as exc:
+            print(f"scim-conformance fuzz: --replay {exc}", file=sys.stderr)
+            return 2
     from conformance.fuzz._findings import KnownFileError, load_known
 
     known: dict[str, str] = {}
@@ -123,6 +147,8 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     except (ConformanceError, TypeError) as exc:
         print(f"scim-conformance fuzz: {exc}", file=sys.stderr)
         return 2
+    if race is not None:
+        return _replay(race, target, token, args.repeat)
     started = time.monotonic()
     shown = [0.0]
     live = sys.stderr.isatty()
@@ -160,6 +186,25 @@ def run_fuzz_command(args: argparse.Namespace) -> int:
     return 1 if result.found else 0
 
 
+def _replay(race: Any, target: Any, token: str | None, attempts: int) -> int:
+    """Replay a loaded race file; exit 1 when it reproduces, 0 when not, 2 when it cannot run."""
+    from conformance.fuzz._concurrent import RaceSetupError
+    from conformance.fuzz._race import replay_race
+
+    try:
+        outcome = replay_race(race, target, token=token, attempts=attempts)
+    except (RaceSetupError, TransportError) as exc:
+        print(f"scim-conformance fuzz: cannot replay {race.source}: {exc}", file=sys.stderr)
+        return 2
+    print(f"race {race.name} ({race.scenario}, {race.clients} clients): {outcome.summary}")
+    if not outcome.reproduced:
+        return 0
+    print(f"  {outcome.message}")
+    for line in outcome.interleaving:
+        print(f"    {line}")
+    return 1
+
+
 def _report(result: Any) -> None:
     """Print the run's summary, then every finding: new ones first, then the known ones."""
     replays = f" (+{result.replays} shrinking replays)" if result.replays else ""
@@ -183,7 +228,14 @@ def _report(result: Any) -> None:
         print(f"  {finding.message}")
         for line in finding.interleaving:
             print(f"    {line}")
-        if finding.recording is not None:
+        if finding.recording is not None and finding.concurrent:
+            print(f"  race file written to {finding.recording}")
+            if finding.reason:
+                print(f"  not confirmed: {finding.reason}")
+            print(
+                f"  replay it: scim-conformance fuzz --replay {finding.recording} --url … --token …"
+            )
+        elif finding.recording is not None:
             print(f"  shrunk to {finding.steps} steps, written to {finding.recording}")
             print(
                 f"  replay it: scim-conformance run --recordings {finding.recording} "

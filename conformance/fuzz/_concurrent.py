@@ -7,7 +7,8 @@ state is read. The round passes when SOME order of the operations, consistent wi
 client's own order and with real time (an operation that ended before another started comes
 first), gives on a fresh reference model the same answer to every operation and the same final
 state: the linearizability check, by a bounded depth-first search. A lost update, a double
-create or a dangling member has no such order, and is reported with the interleaving seen.
+create or a dangling member has no such order, and is reported with the interleaving seen and
+a ``scim-race/1`` file (``_race.py``) that replays the round.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
+from conformance.errors import ConformanceError
 from conformance.fuzz._findings import CONFIRMED, UNCONFIRMED, Finding
 from conformance.fuzz._machine import USER_PATCHES, FuzzEnv, _patch, _user_body
 from conformance.fuzz._traffic import (
@@ -43,7 +46,7 @@ SCENARIOS = (
     "put-patch",
 )
 _ORDERS_BOUND = 5000  # prefixes tried per round before the search gives up (no verdict)
-_RECHECKS = 3  # re-runs of a failing scenario looking for a second occurrence
+_RECHECKS = 3  # replays of a finding's race file looking for a second occurrence
 
 
 @dataclass(frozen=True)
@@ -309,11 +312,35 @@ def _members(response: Response, side: Side) -> str:
     return ""
 
 
-def _one_round(
-    env: FuzzEnv, scenario: str, clients: int, rng: random.Random
-) -> tuple[str, str, list[str]] | None:
-    """Run one round; (signature, message, interleaving) when no serial order explains it."""
-    round_ = _build(scenario, clients, rng)
+class RaceSetupError(ConformanceError):
+    """A race's setup request did not answer 2xx on the target, so the race cannot run."""
+
+
+@dataclass
+class _Failure:
+    """A round that no serial order explains: what was seen, and how close the search came."""
+
+    round: _Round
+    observed: list[_Done]
+    search: _Search
+    interleaving: list[str]
+
+    @property
+    def message(self) -> str:
+        """What is wrong, for a report."""
+        clients = len(self.round.scripts)
+        return (
+            f"{clients} clients racing ({self.round.scenario}): no serial order of their "
+            f"{len(self.observed)} operations gives these answers and this final state on the "
+            f"reference model ({self.search.tried} orders tried; the closest diverged after "
+            f"{self.search.closest[0]} operations: {self.search.closest[1]})"
+        )
+
+
+def play(env: FuzzEnv, round_: _Round) -> _Failure | None:
+    """Run ``round_`` once against the target: its setup one request at a time, then the race,
+    then the final reads, then clean up. The failure when no serial order explains the outcome;
+    None when one does (or the search bound ran out first). Raises :class:`RaceSetupError`."""
     unique = "fc" + secrets.token_hex(4)
     target = Side(env.target, unique, env.token)
     created: list[str] = []
@@ -322,7 +349,10 @@ def _one_round(
             response = target.send(template)
             env.requests += 1
             if status_class(response.status) != 2:
-                return None  # the sequential fuzzer reports a setup that fails
+                raise RaceSetupError(
+                    f"the setup request {template.method} {template.path} ({template.label}) "
+                    f"answered {response.status}, so the race cannot run"
+                )
             _keep_id(target, handle, response)
             created.append(_path_of(template, target, handle))
 
@@ -339,30 +369,48 @@ def _one_round(
         finals = [target.send(t) for t in round_.final]
         env.requests += len(finals)
         search = _Search(env, round_, unique, target, observed)
-        verdict = search.explained(finals)
-        if verdict is not False:
+        if search.explained(finals) is not False:
             return None
-        signature = (
-            f"concurrent {scenario} | {clients} clients | no serial order explains the outcome"
-        )
-        message = (
-            f"{clients} clients racing ({scenario}): no serial order of their "
-            f"{len(observed)} operations gives these answers and this final state on the "
-            f"reference model ({search.tried} orders tried; the closest diverged after "
-            f"{search.closest[0]} operations: {search.closest[1]})"
-        )
-        serial = _serially(env, round_, [d.op for d in observed])
-        if serial:
-            signature += " | also without concurrency"
-            message += (
-                f". Not a race: sent one at a time, in the order they started, the same "
-                f"operations diverge too: {serial}"
-            )
-        return signature, message, _describe(observed, finals, round_, t0, target)
+        return _Failure(round_, observed, search, _describe(observed, finals, round_, t0, target))
     finally:
         for path in sorted(created, key=lambda p: not p.startswith("/Groups")):
             with contextlib.suppress(Exception):  # best effort; the verdict is made
                 target.transport.send(_delete(target, path))
+
+
+def replay(env: FuzzEnv, round_: _Round, attempts: int) -> tuple[int, _Failure] | None:
+    """Play ``round_`` up to ``attempts`` times; the first attempt (from 1) no serial order
+    explains, with its failure, or None. Raises :class:`RaceSetupError`."""
+    for attempt in range(1, attempts + 1):
+        env.replays += 1
+        failure = play(env, round_)
+        if failure is not None:
+            return attempt, failure
+    return None
+
+
+def _one_round(
+    env: FuzzEnv, scenario: str, clients: int, rng: random.Random
+) -> tuple[_Round, str, str, list[str]] | None:
+    """Run one round; (round, signature, message, interleaving) when no serial order explains
+    it."""
+    round_ = _build(scenario, clients, rng)
+    try:
+        failure = play(env, round_)
+    except RaceSetupError:
+        return None  # the sequential fuzzer reports a setup that fails
+    if failure is None:
+        return None
+    signature = f"concurrent {scenario} | {clients} clients | no serial order explains the outcome"
+    message = failure.message
+    serial = _serially(env, round_, [d.op for d in failure.observed])
+    if serial:
+        signature += " | also without concurrency"
+        message += (
+            f". Not a race: sent one at a time, in the order they started, the same "
+            f"operations diverge too: {serial}"
+        )
+    return round_, signature, message, failure.interleaving
 
 
 def _serially(env: FuzzEnv, round_: _Round, ops: list[_Op]) -> str:
@@ -401,10 +449,22 @@ def _delete(side: Side, path: str) -> Any:
     return Request("DELETE", path, {}, dict(side.headers))
 
 
-def fuzz_concurrently(env: FuzzEnv, *, clients: int, rounds: int, seed: int) -> list[Finding]:
+def fuzz_concurrently(
+    env: FuzzEnv,
+    *,
+    clients: int,
+    rounds: int,
+    seed: int,
+    out: Path,
+    names: Callable[[], str],
+    target: str,
+) -> list[Finding]:
     """Run ``rounds`` concurrent rounds of ``clients`` clients (at least one, then as many as
-    the time budget allows); the new findings, one per signature (a finding is confirmed when
-    its scenario fails again in a re-run)."""
+    the time budget allows); the new findings, one per signature. Each is written to ``out`` as
+    a ``scim-race/1`` file named by ``names()``, and confirmed when that file, loaded back and
+    replayed (up to :data:`_RECHECKS` times), reproduces."""
+    from conformance.fuzz._race import race_document, race_from_dict, write_race
+
     rng = random.Random(seed)
     found: list[Finding] = []
     for index in range(rounds):
@@ -417,23 +477,38 @@ def fuzz_concurrently(env: FuzzEnv, *, clients: int, rounds: int, seed: int) -> 
             env.on_example(env.examples, env.requests)
         if outcome is None:
             continue
-        signature, message, interleaving = outcome
+        round_, signature, message, interleaving = outcome
         env.occurrences[signature] = env.occurrences.get(signature, 0) + 1
         if signature in env.excluded:
             continue
         env.excluded.add(signature)
-        again = False
-        for _ in range(_RECHECKS):
-            env.replays += 1
-            if _one_round(env, scenario, clients, rng) is not None:
-                again = True
-                break
+        document = race_document(
+            round_,
+            name=names(),
+            signature=signature,
+            message=message,
+            interleaving=interleaving,
+            target=target,
+        )
+        race = race_from_dict(document, source=f"<race {document['name']}>")
+        reason = ""
+        try:  # the file's round, not a fresh one: "confirmed" means this file reproduced
+            again = replay(env, race.round, _RECHECKS)
+        except RaceSetupError as exc:
+            again, reason = None, f"its race file did not replay: {exc}"
+        if again is None and not reason:
+            reason = (
+                f"its race file did not reproduce in {_RECHECKS} replays (a narrow window: "
+                "replay it with --repeat)"
+            )
         found.append(
             Finding(
                 signature,
                 message,
                 CONFIRMED if again else UNCONFIRMED,
-                reason="" if again else f"seen once, not again in {_RECHECKS} re-runs",
+                recording=write_race(document, out),
+                steps=sum(len(script) for script in round_.scripts),
+                reason=reason,
                 interleaving=tuple(interleaving),
             )
         )

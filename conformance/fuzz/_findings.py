@@ -28,6 +28,8 @@ class Finding:
     is flaky, or the reference disagreed with itself; no recording is written) or ``known``
     (listed in the known-divergences file; ``reason`` is the file's). ``occurrences`` counts
     the generated sequences that ran into it; ``interleaving`` is set for a concurrent finding.
+    A concurrent finding's ``recording`` is its ``scim-race/1`` file, written confirmed or not
+    (confirmed: replaying that file reproduced it); ``steps`` counts its racing operations.
     """
 
     signature: str
@@ -45,6 +47,11 @@ class Finding:
         return "interop" if self.signature.endswith("| interop") else "rfc"
 
     @property
+    def concurrent(self) -> bool:
+        """True for a race found by concurrent clients (its recording is a race file)."""
+        return self.signature.startswith("concurrent ")
+
+    @property
     def new(self) -> bool:
         """True unless the known-divergences file lists it."""
         return self.status != KNOWN
@@ -56,6 +63,7 @@ class Finding:
             "message": self.message,
             "status": self.status,
             "axis": self.axis,
+            "kind": "race" if self.concurrent else "sequence",
             "occurrences": self.occurrences,
             "recording": None if self.recording is None else str(self.recording),
             "steps": self.steps,

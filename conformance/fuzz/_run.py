@@ -35,9 +35,10 @@ class FuzzResult:
     ``findings`` holds every distinct new divergence (one per signature, confirmed or not) and
     ``known`` those the known-divergences file lists. ``found`` is True when there is a new
     one; ``message``, ``recording`` and ``steps`` describe the first new one (``recording`` the
-    first confirmed one's ``scim-recording/1`` file). ``examples`` counts generated sequences,
-    ``replays`` the sequences hypothesis ran to shrink findings, ``rounds`` the concurrent
-    rounds run (included in ``examples``).
+    first confirmed one's ``scim-recording/1`` or ``scim-race/1`` file). ``examples`` counts
+    generated sequences, ``replays`` the sequences hypothesis ran to shrink findings and the
+    race files replayed to confirm races, ``rounds`` the concurrent rounds run (included in
+    ``examples``).
     """
 
     found: bool
@@ -95,7 +96,9 @@ def fuzz(
     not new. ``clients`` > 1 adds ``rounds`` concurrent rounds in which that many clients race
     shared resources and the outcome must be explained by some serial order; with a
     ``time_budget`` the sequential sequences then stop at :data:`SEQUENTIAL_SHARE` of it, so the
-    concurrent rounds always get the rest. Shrinking one finding stops after ``max_shrinks``
+    concurrent rounds always get the rest. A concurrent finding is written to ``out_dir`` as a
+    ``scim-race/1`` file (replay it with :func:`~conformance.fuzz.replay_race`) and confirmed
+    when replaying that file reproduces it. Shrinking one finding stops after ``max_shrinks``
     replays (or when the budget is spent) with the smallest failing sequence found so far.
     ``progress(examples_done, requests_sent)`` is called after each example. Transport errors
     (the target is unreachable) propagate: they are not divergences.
@@ -146,7 +149,17 @@ def fuzz(
     if clients > 1:  # at least one round, even when the sequential phase overran its share
         from conformance.fuzz._concurrent import fuzz_concurrently
 
-        new += fuzz_concurrently(env, clients=clients, rounds=rounds, seed=base_seed)
+        sequential_found = len(new)
+        count = iter(range(sequential_found + 1, sequential_found + rounds + 1))
+        new += fuzz_concurrently(
+            env,
+            clients=clients,
+            rounds=rounds,
+            seed=base_seed,
+            out=out,
+            names=lambda: f"{prefix}-{next(count)}",
+            target=transport.target,
+        )
     seconds = time.monotonic() - started
     for finding in new:  # the count of sequences that ran into it, the shrunk one included
         object.__setattr__(finding, "occurrences", env.occurrences.get(finding.signature, 1))
@@ -156,7 +169,7 @@ def fuzz(
         if env.occurrences.get(sig)
     )
     first = new[0] if new else None
-    recorded = next((f for f in new if f.recording is not None), None)
+    recorded = next((f for f in new if f.recording and f.status == CONFIRMED), None)
     return FuzzResult(
         found=bool(new),
         message=first.message if first else "no new divergence found",

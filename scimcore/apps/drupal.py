@@ -20,24 +20,40 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scimcore.errors import InvalidValue, Uniqueness
+from scimcore.errors import ConfigurationError, InvalidValue, Uniqueness
 from scimcore.mapping import register_transform
 from scimcore.store._fields import FieldTableStorage
 from scimcore.store._rows import RowStorage
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.sql.schema import Table
 
+    from scimcore.mapping import AttributeMapping
+    from scimcore.passwords import BcryptHasher
+    from scimcore.store import TableStore
+
 __all__ = [
+    "DEPROVISION_MODES",
     "IMPLICIT_ROLES",
+    "NAMESPACE",
     "DrupalHooks",
     "DrupalRoles",
     "data_row",
+    "drupal_hasher",
+    "drupal_store",
     "field_tables",
     "new_uuid",
     "register_transforms",
 ]
+
+#: The SCIM ids of a site's accounts: ``uuid5(NAMESPACE, "User:<uid>")``.
+NAMESPACE = uuid.UUID("3f5a9e1c-2b7d-5c40-8e61-64727570616c")
+#: ``deactivate``: a DELETE blocks the account (``status = 0``; content and history kept);
+#: ``delete``: it deletes the account's rows (``user_cancel``'s "delete the account").
+DEPROVISION_MODES = ("deactivate", "delete")
+#: Meta keys that name a field (a ``user__<key>`` table); every other one is a data-table column.
+_FIELD_PREFIX = "field_"
 
 #: Roles every account has (or the anonymous visitor has) without a ``user__roles`` row.
 IMPLICIT_ROLES = ("anonymous", "authenticated")
@@ -432,3 +448,74 @@ class DrupalHooks:
         roles = self._table("user__roles", "entity_id")
         conn.execute(roles.delete().where(roles.c.entity_id == key))
         self._end_sessions(conn, key)
+
+
+def drupal_hasher() -> BcryptHasher:
+    """Drupal 10.1+'s password hash: PHP's ``password_hash`` bcrypt, ``$2y$10$…``."""
+    from scimcore.passwords import BcryptHasher
+
+    return BcryptHasher()
+
+
+def drupal_store(
+    database: str | URL | Engine,
+    *,
+    mapping: AttributeMapping,
+    prefix: str = "",
+    deprovision: str = "deactivate",
+    langcode: str = "en",
+    groups: bool = True,
+    namespace: uuid.UUID = NAMESPACE,
+) -> TableStore:
+    """The :class:`~scimcore.store.TableStore` over a Drupal 10 site's user tables.
+
+    ``database`` is an SQLAlchemy URL or Engine of Drupal's database, ``prefix`` its table prefix
+    (``settings.php``'s ``prefix``). Every account but the anonymous one (uid 0) is a User: the
+    ``users`` row (uid, uuid, langcode), its ``users_field_data`` row in ``langcode`` and its
+    field tables. The mapping's rules are all ``meta``: a key starting ``field_`` is a field
+    (the ``user__<key>`` table, :func:`field_tables`), any other a column of
+    ``users_field_data`` (:func:`data_row`: ``name``, ``mail``, ``pass``, ``status``,
+    ``timezone``, ``preferred_langcode``, …). Groups are roles (:class:`DrupalRoles`) unless
+    ``groups`` is false; :class:`DrupalHooks` end a blocked account's sessions. The store adds
+    ``<prefix>scim_resource`` and ``<prefix>scim_audit``.
+    """
+    if deprovision not in DEPROVISION_MODES:
+        raise ConfigurationError(
+            f"deprovision must be one of {DEPROVISION_MODES}, not {deprovision!r}"
+        )
+    fielded = [r for r in mapping.rules if r.field is not None]
+    if fielded:
+        raise ConfigurationError(
+            f"{fielded[0].label} writes users.{fielded[0].field}: Drupal's users table holds"
+            " only uid, uuid and langcode; map to users_field_data columns and fields with meta"
+        )
+    # the modules themselves, not the lazy package root: a re-import (a nested test session)
+    # then never pairs a cached class with a fresh SQLAlchemy
+    from scimcore.store._table import TableStore, UserTable
+
+    register_transforms()
+    keys = list(dict.fromkeys(r.meta for r in mapping.rules if r.meta))
+    fields = {k: k for k in keys if k.startswith(_FIELD_PREFIX)}
+    storages: list[Any] = [
+        data_row({k: k for k in keys if k not in fields}, prefix=prefix, langcode=langcode)
+    ]
+    if fields:
+        storages.append(field_tables(fields, prefix=prefix, langcode=langcode))
+    users = UserTable(
+        table=f"{prefix}users",
+        key="uid",
+        mapping=mapping,
+        storages=tuple(storages),
+        on_insert={"uuid": new_uuid, "langcode": langcode},
+        hidden_keys=(0,),
+        hooks=DrupalHooks(prefix=prefix),
+        deprovision="delete" if deprovision == "delete" else "deactivate",
+    )
+    return TableStore(
+        database,
+        users=users,
+        groups=DrupalRoles(prefix=prefix, langcode=langcode) if groups else None,
+        side_table=f"{prefix}scim_resource",
+        audit_table=f"{prefix}scim_audit",
+        namespace=namespace,
+    )

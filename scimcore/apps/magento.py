@@ -13,30 +13,45 @@ reactivation lifts only that lock (a lock from failed logins, minutes long, stay
 from __future__ import annotations
 
 import datetime as _dt
+import uuid
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from scimcore.errors import InvalidValue, Mutability, Uniqueness
+from scimcore.errors import ConfigurationError, InvalidValue, Mutability, Uniqueness
 from scimcore.mapping import register_transform
 from scimcore.store._eav import EavStorage
 from scimcore.store._sqlops import text_condition
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.sql.elements import ColumnElement
     from sqlalchemy.sql.schema import Table
+
+    from scimcore.mapping import AttributeMapping
+    from scimcore.passwords import MagentoHasher
+    from scimcore.store import TableStore
 
 __all__ = [
     "DEACTIVATED_UNTIL",
     "DEFAULT_GROUP",
+    "DEPROVISION_MODES",
+    "NAMESPACE",
     "MagentoGroups",
     "MagentoHooks",
     "MagentoUserName",
     "customer_defaults",
+    "magento_hasher",
+    "magento_store",
     "register_transforms",
 ]
+
+#: The SCIM ids of a store's customers: ``uuid5(NAMESPACE, "User:<entity_id>")``.
+NAMESPACE = uuid.UUID("0b6f3c52-7d1e-5a8c-9e43-6d61676e746f")
+#: ``deactivate``: a DELETE deactivates the customer (kept, with orders and addresses);
+#: ``delete``: it deletes the customer row (its EAV rows go by ``ON DELETE CASCADE``).
+DEPROVISION_MODES = ("deactivate", "delete")
 
 #: ``customer_group`` 1, "General": where a customer in no other group is (Magento's default).
 DEFAULT_GROUP = 1
@@ -479,3 +494,82 @@ class MagentoHooks:
         if self._grid(conn):
             grid = table(f"{self.prefix}customer_grid_flat", column("entity_id"))
             conn.execute(grid.delete().where(grid.c.entity_id == key))
+
+
+def magento_hasher() -> MagentoHasher:
+    """Magento 2.4's Encryptor hash: argon2id13, written ``digest:salt:3_32_2_67108864``."""
+    from scimcore.passwords import MagentoHasher
+
+    return MagentoHasher(version=3)
+
+
+def _utcnow(row: Mapping[str, Any]) -> _dt.datetime:
+    """``updated_at``: Magento keeps its timestamps in UTC."""
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def magento_store(
+    database: str | URL | Engine,
+    *,
+    mapping: AttributeMapping,
+    prefix: str = "",
+    deprovision: str = "deactivate",
+    website_id: int = 1,
+    store_id: int = 1,
+    groups: bool = True,
+    username_attribute: str = "scim_username",
+    namespace: uuid.UUID = NAMESPACE,
+) -> TableStore:
+    """The :class:`~scimcore.store.TableStore` over a Magento 2 store's customer tables.
+
+    ``database`` is an SQLAlchemy URL or Engine of Magento's database, ``prefix`` its table
+    prefix (``env.php``'s ``table_prefix``). ``mapping`` places SCIM attributes in
+    ``customer_entity`` columns (``field``) and customer EAV attributes (``meta``, the attribute
+    code; the attributes must exist in ``eav_attribute``); its ``meta`` key
+    ``username_attribute`` is the userName (:class:`MagentoUserName`: the email of a customer
+    that has none, so every customer the store has is listed and found). New customers join
+    ``website_id`` through ``store_id`` in General; SCIM groups are customer groups
+    (:class:`MagentoGroups`) unless ``groups`` is false; :class:`MagentoHooks` lock a
+    deactivated login. The store adds ``<prefix>scim_resource`` and ``<prefix>scim_audit``.
+    """
+    if deprovision not in DEPROVISION_MODES:
+        raise ConfigurationError(
+            f"deprovision must be one of {DEPROVISION_MODES}, not {deprovision!r}"
+        )
+    # the modules themselves, not the lazy package root: a re-import (a nested test session)
+    # then never pairs a cached class with a fresh SQLAlchemy
+    from scimcore.store._eav import EavStorage
+    from scimcore.store._table import TableStore, UserTable
+
+    register_transforms()
+    username = MagentoUserName(key=username_attribute, attribute=username_attribute, prefix=prefix)
+    codes = [r.meta for r in mapping.rules if r.meta and r.meta != username.key]
+    storages: list[Any] = [username]
+    if codes:
+        storages.append(
+            EavStorage(
+                f"{prefix}customer_entity",
+                {code: code for code in dict.fromkeys(codes)},
+                attribute_table=f"{prefix}eav_attribute",
+                entity_type_table=f"{prefix}eav_entity_type",
+            )
+        )
+    users = UserTable(
+        table=f"{prefix}customer_entity",
+        key="entity_id",
+        mapping=mapping,
+        storages=tuple(storages),
+        on_insert=customer_defaults(website_id, store_id),
+        on_update={"updated_at": _utcnow},
+        hooks=MagentoHooks(prefix=prefix),
+        deprovision="delete" if deprovision == "delete" else "deactivate",
+        created="created_at",
+    )
+    return TableStore(
+        database,
+        users=users,
+        groups=MagentoGroups(prefix=prefix) if groups else None,
+        side_table=f"{prefix}scim_resource",
+        audit_table=f"{prefix}scim_audit",
+        namespace=namespace,
+    )

@@ -111,6 +111,9 @@ def _attribute(attr: Attribute, context: str, enforce: bool, required: bool) -> 
                 "minContains": 2,
             }
             schema["x-scim-primary"] = primary.name
+    elif required and attr.type in ("string", "reference"):
+        # an empty or blank string is no value for a required attribute (as the validator has it)
+        schema = {**one, "allOf": [{"pattern": r"\S"}]}
     else:
         schema = one
     if attr.description:

@@ -202,12 +202,32 @@ def _attribute_check(attr: Attribute, label: str, context: str, enforce_canonica
         and kept(primary, context)
     )
     primary_name = primary.name if primary is not None else "primary"
+    plain = _plain_subs(attr, context, enforce_canonical) if attr.type == "complex" else None
+    sub_required = [s.name for s in attr.sub_attributes if s.required and kept(s, context)]
 
     def check_multi(value: Any) -> Any:
         if not isinstance(value, list):
             raise _Bad(InvalidValue, f"{label} must be an array, not {json_type_name(value)}")
         out = []
         for index, item in enumerate(value):
+            if plain and type(item) is dict:
+                # the common element, checked inline: exactly what ``one`` accepts unchanged
+                element: dict[str, Any] = {}
+                passed = True
+                for key, v in item.items():
+                    entry = plain.get(key)
+                    if (
+                        entry is None
+                        or type(v) is not entry[1]
+                        or entry[0] in element
+                        or (entry[2] is not None and v not in entry[2])
+                    ):
+                        passed = False
+                        break
+                    element[entry[0]] = v
+                if passed and all(n in element and not _blank(element[n]) for n in sub_required):
+                    out.append(element)
+                    continue
             try:
                 if item is None:
                     raise _Bad(InvalidValue, f"{label} must not contain null")
@@ -229,6 +249,29 @@ def _attribute_check(attr: Attribute, label: str, context: str, enforce_canonica
         return out
 
     return check_multi
+
+
+def _plain_subs(
+    attr: Attribute, context: str, enforce_canonical: bool
+) -> dict[str, tuple[str, type, frozenset[str] | None]]:
+    """The sub-attributes of a complex attribute that a value passes as it is: by name as
+    declared and lower-cased, (name, the Python type of a valid value, the canonical values
+    it must be one of, else None). Strings, references and booleans that are kept and single;
+    anything else (a pattern to match, a dropped readOnly value) is left to the full check."""
+    out: dict[str, tuple[str, type, frozenset[str] | None]] = {}
+    entry: tuple[str, type, frozenset[str] | None]
+    for sub in attr.sub_attributes:
+        if sub.multi_valued or not kept(sub, context):
+            continue
+        if sub.type in ("string", "reference"):
+            canon = frozenset(sub.canonical_values) if enforce_canonical else frozenset()
+            entry = (sub.name, str, canon or None)
+        elif sub.type == "boolean":
+            entry = (sub.name, bool, None)
+        else:
+            continue
+        out[sub.name] = out[sub.name.lower()] = entry
+    return out
 
 
 def _compile(

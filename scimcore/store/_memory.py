@@ -45,6 +45,30 @@ class _Entry:
     seq: int
     version: int
     resource: dict[str, Any]
+    members_index: dict[str, str] | None = attrs.field(default=None, eq=False)
+    """A group's member ids by ``str.lower`` (built when first asked for, then carried over)."""
+
+
+def _member_values(resource: Mapping[str, Any]) -> Iterator[tuple[int, str | None, Any]]:
+    """:func:`member_ids` without copying each element (for reading only)."""
+    members = get_attr(resource, "members")
+    if not isinstance(members, list):
+        return
+    for position, element in enumerate(members):
+        if isinstance(element, Mapping):
+            value = element.get("value")
+            yield position, value if isinstance(value, str) else None, element
+
+
+def _member_index(entry: _Entry) -> dict[str, str]:
+    """The group's member ids by ``str.lower`` (the first spelling of each)."""
+    if entry.members_index is None:
+        index: dict[str, str] = {}
+        for _, member, _ in _member_values(entry.resource):
+            if member is not None:
+                index.setdefault(member.lower(), member)
+        entry.members_index = index
+    return entry.members_index
 
 
 def _first(row: tuple[int, Any]) -> int:
@@ -143,6 +167,10 @@ class _MemoryTransaction:
         self._undo.append(undo)
 
     def _reindex(self, rt: str, id: str, old: _Entry | None, new: _Entry | None) -> None:
+        self._reindex_unique(rt, id, old, new)
+        self._reindex_members(rt, id, old, new)
+
+    def _reindex_unique(self, rt: str, id: str, old: _Entry | None, new: _Entry | None) -> None:
         for attr in self._s._unique.get(rt, ()):
             index = self._s._index.setdefault((rt, attr), {})
             if old is not None:
@@ -153,6 +181,8 @@ class _MemoryTransaction:
                 key = unique_value(new.resource, attr)
                 if key is not None:
                     index[key] = id
+
+    def _reindex_members(self, rt: str, id: str, old: _Entry | None, new: _Entry | None) -> None:
         if rt == "Group":
             if old is not None:
                 for _, member, _ in member_ids(old.resource):
@@ -243,13 +273,15 @@ class _MemoryTransaction:
 
     def members_among(self, group_id: str, values: Sequence[str]) -> dict[str, str]:
         entry = self._table("Group").get(group_id)
-        wanted = {v.lower() for v in values}
         out: dict[str, str] = {}
         if entry is None:
             return out
-        for _, member, _ in member_ids(entry.resource):
-            if member is not None and member.lower() in wanted:
-                out.setdefault(member.lower(), member)
+        index = _member_index(entry)
+        for value in values:
+            low = value.lower()
+            member = index.get(low)
+            if member is not None:
+                out[low] = member
         return out
 
     def update_group(
@@ -260,13 +292,70 @@ class _MemoryTransaction:
         *,
         expected_version: int | None = None,
     ) -> Stored:
+        """The group's attributes replaced, ``delta`` applied to its members: the work is the
+        size of the delta (the members that stay are shared with the previous version, which
+        is never changed in place; only the added ones are checked and indexed)."""
         self._writable()
         old = self._existing("Group", id, expected_version)
-        members = [m for _, _, m in member_ids(old.resource)]
+        current = get_attr(old.resource, "members")
+        members: list[Any] = current if isinstance(current, list) and not delta.clear else []
+        gone = set(delta.removed)
+        kept = [m for m in members if m.get("value") not in gone] if gone else list(members)
+        added = [_copy(dict(a)) for a in delta.added]
         full = {k: v for k, v in resource.items() if k.lower() != "members"}
-        full["members"] = delta.apply(members)
-        stored = self.replace("Group", id, full, expected_version=old.version)
-        return Stored(_without_members(stored.resource), stored.version)
+        self._check_unique("Group", id, full)
+        self._check_references("Group", {"members": added})
+        version = old.version + 1
+        data = _copy(with_version({**full, "id": id}, version))
+        if kept or added:
+            data["members"] = kept + added
+        entry = _Entry(old.seq, version, data)
+        dropped = (
+            [m.get("value") for m in current if isinstance(m, Mapping)]
+            if delta.clear and isinstance(current, list)
+            else list(gone)
+        )
+        now = {v for v in (a.get("value") for a in added) if isinstance(v, str)}
+        self._put_group(id, old, entry, {v for v in dropped if isinstance(v, str)} | now, now)
+        index = old.members_index
+        if index is not None and not delta.clear and len(index) == len(members):
+            # one member per lower-cased id: carried over, changed by the delta only
+            index = dict(index)
+            for value in gone:
+                if index.get(value.lower()) == value:
+                    del index[value.lower()]
+            for value in now:
+                index.setdefault(value.lower(), value)
+            if len(index) == len(data.get("members", ())):
+                entry.members_index = index
+        return Stored(_without_members(data), version)
+
+    def _put_group(
+        self, id: str, old: _Entry, new: _Entry, touched: set[str], now: set[str]
+    ) -> None:
+        """:meth:`_put` of a group whose members changed only for the ``touched`` ids (of
+        which those in ``now`` are members of ``new``)."""
+        table = self._table("Group")
+        members = self._s._members
+        before = {m: id in members.get(m, ()) for m in touched}
+        table[id] = new
+        self._reindex_unique("Group", id, old, new)
+        for member in touched:
+            if member in now:
+                members.setdefault(member, set()).add(id)
+            elif member in members:
+                members[member].discard(id)
+
+        def undo() -> None:
+            table[id] = old
+            self._reindex_unique("Group", id, new, old)
+            for member, held in before.items():
+                if held:
+                    members.setdefault(member, set()).add(id)
+                elif member in members:
+                    members[member].discard(id)
+
+        self._undo.append(undo)
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
         self._writable()

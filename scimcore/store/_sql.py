@@ -119,6 +119,19 @@ class SqlDialect:
         assert isinstance(out, dict)
         return out
 
+    def load_many(self, values: Sequence[Any]) -> list[dict[str, Any]]:
+        """:meth:`load` of each value; JSON texts parsed in one ``json.loads`` of an array
+        (a 20,000-member group is one parse, not 20,000)."""
+        if values and all(type(v) is str for v in values):
+            out = json.loads("[" + ",".join(values) + "]")
+            if (
+                isinstance(out, list)
+                and len(out) == len(values)
+                and all(type(v) is dict for v in out)
+            ):
+                return out
+        return [self.load(v) for v in values]
+
     def dump(self, value: Any) -> Any:
         """A dict as the parameter for a JSON column."""
         return dumps(value)
@@ -261,12 +274,15 @@ class SqlTransaction:
             return None
         return int(row[0]), int(row[1]), self._d.load(row[2])
 
-    def _existing(
-        self, rt: str, id: str, expected_version: int | None
-    ) -> tuple[int, int, dict[str, Any]]:
-        row = self._row(rt, id, lock=True)
-        if row is None:
+    def _existing(self, rt: str, id: str, expected_version: int | None) -> tuple[int, int]:
+        """The (seq, version) of a resource about to be written, locked; its data unread."""
+        suffix = self._d.for_update()
+        found = self._x(
+            f"SELECT seq, version FROM {self._t(rt)} WHERE id = %s{suffix}", [id]
+        ).fetchone()
+        if found is None:
             raise NotFound(f"{rt} {id!r} not found")
+        row = int(found[0]), int(found[1])
         if expected_version is not None and row[1] != expected_version:
             raise PreconditionFailed(
                 f"{rt} {id!r} is at version {version_tag(row[1])}, "
@@ -284,8 +300,9 @@ class SqlTransaction:
                 " ORDER BY group_seq, position",
                 chunk,
             ).fetchall()
-            for group_seq, data in rows:
-                out.setdefault(int(group_seq), []).append(self._d.load(data))
+            loaded = self._d.load_many([data for _, data in rows])
+            for (group_seq, _), element in zip(rows, loaded, strict=True):
+                out.setdefault(int(group_seq), []).append(element)
         return out
 
     def _assemble(self, rt: str, seq: int, data: dict[str, Any], members: Any) -> dict[str, Any]:
@@ -382,19 +399,20 @@ class SqlTransaction:
         if rt != "User":
             return
         emails = get_attr(resource, "emails")
-        values: set[str] = set()
+        found: dict[str, None] = {}  # in the resource's order (a set, ordered)
         if isinstance(emails, list):
             for e in emails:
                 value = e.get("value") if type(e) is dict or isinstance(e, Mapping) else None
                 if type(value) is str:
-                    values.add(value.lower())
+                    found[value.lower()] = None
+        values = found.keys()
         have: set[str] = set()
         if not fresh:
             rows = self._x(f"SELECT value FROM {self._email_table} WHERE seq = %s", [seq])
             have = {str(v) for (v,) in rows.fetchall()}
         for value in sorted(have - values):
             self._x(f"DELETE FROM {self._email_table} WHERE seq = %s AND value = %s", [seq, value])
-        new = sorted(values - have)
+        new = [v for v in found if v not in have] if have else list(found)
         if new:
             self._x(
                 f"INSERT INTO {self._email_table} (seq, value)"
@@ -528,7 +546,7 @@ class SqlTransaction:
         expected_version: int | None = None,
     ) -> Stored:
         self._writable()
-        seq, version, _ = self._existing(rt, id, expected_version)
+        seq, version = self._existing(rt, id, expected_version)
         resource = {**resource, "id": id}
         self._update_row(rt, id, seq, version, resource)
         self._write_members(rt, seq, resource, fresh=False)
@@ -588,7 +606,7 @@ class SqlTransaction:
         """
         self._writable()
         rt = "Group"
-        seq, version, _ = self._existing(rt, id, expected_version)
+        seq, version = self._existing(rt, id, expected_version)
         resource = {k: v for k, v in resource.items() if k.lower() != "members"}
         resource["id"] = id
         self._update_row(rt, id, seq, version, resource)
@@ -627,7 +645,7 @@ class SqlTransaction:
 
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
         self._writable()
-        seq, version, _ = self._existing(rt, id, expected_version)
+        seq, version = self._existing(rt, id, expected_version)
         self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s AND version = %s", [seq, version])
         self._x(f"DELETE FROM {self._unique_table} WHERE rt = %s AND seq = %s", [rt, seq])
         if rt == "Group":

@@ -6,6 +6,8 @@ scimcore): only pytest and the standard library at import time; the runner loads
 * ``*.scim.json`` files in the collected directories become one test each.
 * ``--scim-url URL`` (with ``--scim-token``) or ``--scim-recordings PATH`` adds the bundled (or
   given) recordings as tests too, filtered by ``--scim-idp`` and pytest's own ``-k``.
+* ``--scim-schema-checks`` (the default with ``--scim-url`` and the bundled RFC suite) adds the
+  checks generated from the target's ``/Schemas`` as one test; ``--scim-fuzz N`` a fuzz test.
 * The target is the ``scim_transport`` fixture: ``--scim-url``, or override ``scim_app`` to return
   an ASGI/WSGI application (or a ``scimcore.service.ScimService``) tested in process.
 """
@@ -62,6 +64,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         metavar="DIR",
         help="where --scim-fuzz writes a failing recording (default: pytest's tmp dir)",
+    )
+    group.addoption(
+        "--scim-schema-checks",
+        dest="scim_schema_checks",
+        action="store_true",
+        default=None,
+        help="also run the checks generated from the target's /Schemas and /ResourceTypes (on by "
+        "default with --scim-url and the bundled RFC recordings)",
+    )
+    group.addoption(
+        "--no-scim-schema-checks",
+        dest="scim_schema_checks",
+        action="store_false",
+        help="do not run the schema-driven checks",
     )
     group.addoption(
         "--scim-ignore-capabilities",
@@ -189,6 +205,63 @@ def scim_fuzz(scim_transport: Any, scim_token: str | None, tmp_path: Path) -> Ca
     return run_fuzz
 
 
+@pytest.fixture
+def scim_schema_checks(
+    scim_transport: Any, scim_token: str | None, pytestconfig: pytest.Config
+) -> Callable[..., Any]:
+    """Run the checks generated from the target's ``/Schemas`` and ``/ResourceTypes``.
+
+    ``scim_schema_checks(keyword=None)`` returns the :class:`~conformance.results.RunResult`;
+    it fails the test listing every generated recording that failed (each with its report), and
+    skips it when the target declares nothing to check (saying why).
+    """
+
+    def run_checks(*, keyword: str | None = None) -> Any:
+        from conformance.loader import select
+        from conformance.results import Outcome
+        from conformance.runner import Runner
+        from conformance.schema_checks import schema_recordings
+
+        runner = Runner(
+            scim_transport,
+            token=scim_token,
+            ignore_capabilities=bool(pytestconfig.getoption("scim_ignore_capabilities")),
+        )
+        generated = schema_recordings(scim_transport, runner.default_headers())
+        chosen = select(generated.recordings, keyword=keyword)
+        if not chosen:
+            pytest.skip("; ".join(generated.notes) or "no schema-driven check was generated")
+        result = runner.run(chosen)
+        bad = [r for r in result.results if r.outcome in (Outcome.FAILED, Outcome.ERROR)]
+        if bad:
+            lines = [f"{len(bad)} of {len(result.results)} schema-driven checks failed:"]
+            for res in bad:
+                lines.append(f"- {res.recording.name}:")
+                lines.append(_report(res, runner.redactor))
+            raise RecordingFailed("\n".join(lines))
+        return result
+
+    return run_checks
+
+
+def _schema_test() -> Callable[..., None]:
+    def scim_schema_driven(scim_schema_checks: Callable[..., Any]) -> None:
+        scim_schema_checks()
+
+    return scim_schema_driven
+
+
+def _wants_schema_checks(config: pytest.Config) -> bool:
+    """As asked, or by default with ``--scim-url`` when the bundled RFC suite is selected."""
+    flag = config.getoption("scim_schema_checks")
+    if flag is not None:
+        return bool(flag)
+    if not config.getoption("scim_url") or config.getoption("scim_recordings"):
+        return False
+    idp = config.getoption("scim_idp")
+    return not idp or "rfc" in {i.strip().lower() for i in idp.split(",")}
+
+
 def _fuzz_test(examples: int, seed: int | None, out_dir: str | None) -> Callable[..., None]:
     def scim_fuzzing(scim_fuzz: Callable[..., Any]) -> None:
         scim_fuzz(examples=examples, seed=seed, out_dir=out_dir)
@@ -290,6 +363,10 @@ def pytest_collection_modifyitems(
                     examples, config.getoption("scim_fuzz_seed"), config.getoption("scim_fuzz_out")
                 ),
             )
+        )
+    if _wants_schema_checks(config):
+        items.append(
+            pytest.Function.from_parent(session, name="scim-schema-checks", callobj=_schema_test())
         )
     if not (config.getoption("scim_url") or config.getoption("scim_recordings")):
         return

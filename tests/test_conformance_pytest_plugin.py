@@ -185,3 +185,81 @@ def test_scim_fuzz_fixture_passes_on_a_correct_target(pytester: pytest.Pytester)
         "    assert not result.found and result.requests > 0\n"
     )
     _run(pytester).assert_outcomes(passed=1)
+
+
+SCHEMA_APP = """
+import json
+from conformance.reference import reference_service
+from scimcore.adapters import wsgi_app
+from scimcore.store import MemoryStore
+
+CLAIM_NEVER = {lie}
+TOKEN = {{}}
+
+
+def _lying(app):
+    # /Schemas claims ``returned: never`` for displayName, which the server does return.
+    def wrapped(environ, start_response):
+        captured = {{}}
+
+        def start(status, headers, exc_info=None):
+            captured["args"] = (status, headers)
+
+        body = b"".join(app(environ, start))
+        status, headers = captured["args"]
+        if CLAIM_NEVER and environ["PATH_INFO"].rstrip("/").endswith("/Schemas"):
+            doc = json.loads(body)
+            for schema in doc["Resources"]:
+                for attribute in schema["attributes"]:
+                    if attribute["name"] == "displayName":
+                        attribute["returned"] = "never"
+            body = json.dumps(doc).encode()
+            headers = [(k, str(len(body)) if k.lower() == "content-length" else v)
+                       for k, v in headers]
+        start_response(status, headers)
+        return [body]
+
+    return wrapped
+
+
+@pytest.fixture(scope="session")
+def scim_app():
+    with reference_service(store=MemoryStore()) as (service, token):
+        TOKEN['value'] = token
+        yield _lying(wsgi_app(service))
+
+
+@pytest.fixture(scope="session")
+def scim_token(scim_app):
+    return TOKEN['value']
+"""
+
+
+def test_schema_checks_option_passes_on_the_reference_server(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(GUARD + SCHEMA_APP.format(lie=False))
+    result = _run(pytester, "--scim-schema-checks", "-v")
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*scim-schema-checks PASSED*"])
+
+
+def test_schema_checks_fail_where_the_server_breaks_its_schemas(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(GUARD + SCHEMA_APP.format(lie=True))
+    pytester.makepyfile(
+        "def test_display_name(scim_schema_checks):\n"
+        "    scim_schema_checks(keyword='displayName')\n"
+    )
+    result = _run(pytester, "--scim-schema-checks", "-v")
+    result.assert_outcomes(failed=2)
+    out = result.stdout.str()
+    assert "schema-driven checks failed" in out and "rfc/schema/User/displayName" in out
+    assert "rfc/schema/Group/displayName" in out and "Traceback" not in out
+
+
+def test_schema_checks_off_by_default_without_a_url(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(GUARD + SCHEMA_APP.format(lie=True))
+    shutil.copy(DATA / "user-lifecycle.json", pytester.path / "user-lifecycle.scim.json")
+    result = _run(pytester, "-v")
+    result.assert_outcomes(passed=1)
+    assert "scim-schema-checks" not in result.stdout.str()
+    off = _run(pytester, "--scim-schema-checks", "--no-scim-schema-checks", "-v")
+    off.assert_outcomes(passed=1)

@@ -71,7 +71,8 @@ class MetaStorage:
         column = self.sql_table.c[self.name]
         test: ColumnElement[bool] = column.in_(sorted(keys))
         if prefix:
-            test = or_(test, column.startswith(prefix, autoescape=True))
+            pattern = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            test = or_(test, column.like(pattern, escape="/"))
         return test
 
     def load(

@@ -184,6 +184,8 @@ class TableStore:
         self.audit: Table | None = None
         self.ids: dict[str, dict[str, Any]] = {}
         """SCIM id -> app key per resource type, for rows that have no side row yet."""
+        self.selects: dict[tuple[Any, ...], Any] = {}
+        """The transactions' base SELECTs by shape (built once: the tables do not change)."""
         self._seen: dict[str, tuple[str, Any]] = {}
         """SCIM id -> (resource type, app key) of rows this process has read or written."""
         self.ci_columns: frozenset[str] = frozenset()

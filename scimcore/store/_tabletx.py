@@ -202,37 +202,43 @@ class TableTransaction:
 
         ``with_meta`` (a lone key/value storage) joins its rows too: one row per value read.
         """
-        from sqlalchemy import and_, or_, select
-
-        columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
-        if joined and self._int_keys:
-            side = self.side
-            extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
-            source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
-            storage = self._joined_meta
-            if with_meta and storage is not None:
-                meta = storage.sql_table
-                wanted = storage.key_condition(self._wanted, self._prefix)
-                owner = meta.c[storage.owner] == self.keycol
-                source = source.outerjoin(meta, and_(owner, wanted))
-                extra += [
-                    meta.c[storage.name].label("_meta_name"),
-                    meta.c[storage.value].label("_meta_value"),
-                    *(c.label(f"_meta_order{i}") for i, c in enumerate(storage.order_columns())),
-                ]
-            query = select(*columns, *extra).select_from(source)
-            if visible:  # the joined side row says whether it is retired
-                query = query.where(or_(side.c.retired.is_(None), side.c.retired == 0))
-                if self.users.hidden_keys:
-                    query = query.where(self.keycol.not_in(list(self.users.hidden_keys)))
-            visible = False
-        else:
-            query = select(*columns)
-        test = self._visible(rt) if visible else None
+        joined = joined and self._int_keys
+        shape = (rt, visible, joined, with_meta and self._joined_meta is not None)
+        query = self.store.selects.get(shape)
+        if query is None:  # built once per shape (the tables do not change)
+            query = self.store.selects[shape] = self._base_select(*shape)
+        test = self._visible(rt) if visible and not joined else None
         if test is not None:
             query = query.where(test)
         if where is not None:
             query = query.where(where)
+        return query
+
+    def _base_select(self, rt: str, visible: bool, joined: bool, with_meta: bool) -> Any:
+        from sqlalchemy import and_, or_, select
+
+        columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
+        if not joined:
+            return select(*columns)
+        side = self.side
+        extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
+        source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
+        storage = self._joined_meta
+        if with_meta and storage is not None:
+            meta = storage.sql_table
+            wanted = storage.key_condition(self._wanted, self._prefix)
+            owner = meta.c[storage.owner] == self.keycol
+            source = source.outerjoin(meta, and_(owner, wanted))
+            extra += [
+                meta.c[storage.name].label("_meta_name"),
+                meta.c[storage.value].label("_meta_value"),
+                *(c.label(f"_meta_order{i}") for i, c in enumerate(storage.order_columns())),
+            ]
+        query = select(*columns, *extra).select_from(source)
+        if visible:  # the joined side row says whether it is retired
+            query = query.where(or_(side.c.retired.is_(None), side.c.retired == 0))
+            if self.users.hidden_keys:
+                query = query.where(self.keycol.not_in(list(self.users.hidden_keys)))
         return query
 
     def sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:

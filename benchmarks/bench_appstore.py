@@ -1,16 +1,22 @@
-"""The application store on a WordPress-shaped MariaDB of 100,000 users, beside SqliteStore.
+"""The application store on a WordPress 6.1 MariaDB of 100,000 users, beside SqliteStore.
 
-Builds (once, then reuses) ``wp_users`` + ``wp_usermeta`` in the MariaDB database
-``scimcore_bench`` (``SCIMCORE_BENCH_MYSQL_URL``, else ``SCIMCORE_TEST_MYSQL_URL`` with that
-database), filled the way a site would (plain INSERTs, no SCIM), and a SqliteStore of the same
-users (JSON documents) in a temporary file. Then, per store, the median milliseconds of:
+Builds (once, then reuses) the MariaDB database ``scimcore_bench`` (``SCIMCORE_BENCH_MYSQL_URL``,
+else ``SCIMCORE_TEST_MYSQL_URL`` with that database): ``wp_users``, ``wp_usermeta`` and
+``wp_options`` as WordPress 6.1's ``schema.php`` defines them, the five stock roles in the
+``wp_user_roles`` option (their capability counts), and users filled the way
+``wp_insert_user`` leaves them (the row, fifteen usermeta rows each, the subscriber role), by
+plain INSERTs with no SCIM. The store is configured as the WordPress example is: the site's
+columns and usermeta through the mapping, the roles as groups (``WordPressRoles``), the hooks
+(``WordPressHooks``: the default role, the login lock). A ``SqliteStore`` of the same users (JSON
+documents) is built in a temporary file. Then, per store, the median milliseconds of:
 
 - ``userName eq "…"`` through ``tx.search`` (parsed filter, pushed down to the indexed column);
 - the first page of 100 with its ``totalResults`` (``count=100``);
 - a page of 100 in the middle (``startIndex=N/2``);
 
 and in-process ``POST /Users`` through ``ScimService.handle`` (requests per second, one client,
-no password). Run: ``python -m benchmarks.bench_appstore [--users N]``.
+no password), with the SQL statements each operation sends. Run:
+``python -m benchmarks.bench_appstore [--users N]``.
 """
 
 from __future__ import annotations
@@ -24,10 +30,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from scimcore.apps._phpserial import php_serialize
+from scimcore.apps.wordpress import WordPressHooks, WordPressRoles, user_nicename
 from scimcore.filter import parse_filter
 from scimcore.mapping import mapping_from_dict
 from scimcore.schema import USER_URN
@@ -35,44 +44,92 @@ from scimcore.service import BearerTokens, ScimRequest, ScimService, ServiceConf
 from scimcore.store import MetaStorage, Query, SqliteStore, Store, TableStore, UserTable
 
 TOKEN = "bench-token-0123456789"
+_COLLATE = "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci"
 
-WP_USERS = """CREATE TABLE IF NOT EXISTS wp_users (
-  ID bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  user_login varchar(60) NOT NULL DEFAULT '',
-  user_pass varchar(255) NOT NULL DEFAULT '',
-  user_nicename varchar(50) NOT NULL DEFAULT '',
-  user_email varchar(100) NOT NULL DEFAULT '',
-  user_url varchar(100) NOT NULL DEFAULT '',
-  user_registered datetime NOT NULL DEFAULT '0000-00-00 00:00:00',
-  user_activation_key varchar(255) NOT NULL DEFAULT '',
-  user_status int(11) NOT NULL DEFAULT '0',
-  display_name varchar(250) NOT NULL DEFAULT '',
-  PRIMARY KEY (ID),
+# WordPress 6.1, wp-admin/includes/schema.php (single site), $max_index_length = 191
+WP_USERS = f"""CREATE TABLE IF NOT EXISTS wp_users (
+  ID bigint(20) unsigned NOT NULL auto_increment,
+  user_login varchar(60) NOT NULL default '',
+  user_pass varchar(255) NOT NULL default '',
+  user_nicename varchar(50) NOT NULL default '',
+  user_email varchar(100) NOT NULL default '',
+  user_url varchar(100) NOT NULL default '',
+  user_registered datetime NOT NULL default '0000-00-00 00:00:00',
+  user_activation_key varchar(255) NOT NULL default '',
+  user_status int(11) NOT NULL default '0',
+  display_name varchar(250) NOT NULL default '',
+  PRIMARY KEY  (ID),
   KEY user_login_key (user_login),
   KEY user_nicename (user_nicename),
   KEY user_email (user_email)
-) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci"""
+) {_COLLATE}"""
 
-WP_USERMETA = """CREATE TABLE IF NOT EXISTS wp_usermeta (
-  umeta_id bigint(20) unsigned NOT NULL AUTO_INCREMENT,
-  user_id bigint(20) unsigned NOT NULL DEFAULT '0',
-  meta_key varchar(255) DEFAULT NULL,
+WP_USERMETA = f"""CREATE TABLE IF NOT EXISTS wp_usermeta (
+  umeta_id bigint(20) unsigned NOT NULL auto_increment,
+  user_id bigint(20) unsigned NOT NULL default '0',
+  meta_key varchar(255) default NULL,
   meta_value longtext,
-  PRIMARY KEY (umeta_id),
+  PRIMARY KEY  (umeta_id),
   KEY user_id (user_id),
   KEY meta_key (meta_key(191))
-) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci"""
+) {_COLLATE}"""
 
+WP_OPTIONS = f"""CREATE TABLE IF NOT EXISTS wp_options (
+  option_id bigint(20) unsigned NOT NULL auto_increment,
+  option_name varchar(191) NOT NULL default '',
+  option_value longtext NOT NULL,
+  autoload varchar(20) NOT NULL default 'yes',
+  PRIMARY KEY  (option_id),
+  UNIQUE KEY option_name (option_name),
+  KEY autoload (autoload)
+) {_COLLATE}"""
+
+#: The stock roles: display name, capability count, user level (``populate_roles``).
+_ROLES = {
+    "administrator": ("Administrator", 61, 10),
+    "editor": ("Editor", 34, 7),
+    "author": ("Author", 10, 2),
+    "contributor": ("Contributor", 5, 1),
+    "subscriber": ("Subscriber", 2, 0),
+}
+
+#: The usermeta rows ``wp_insert_user`` writes for a new subscriber (first/last/nick per user).
+_META = (
+    ("description", ""),
+    ("rich_editing", "true"),
+    ("syntax_highlighting", "true"),
+    ("comment_shortcuts", "false"),
+    ("admin_color", "fresh"),
+    ("use_ssl", "0"),
+    ("show_admin_bar_front", "true"),
+    ("locale", ""),
+    ("wp_capabilities", 'a:1:{s:10:"subscriber";b:1;}'),
+    ("wp_user_level", "0"),
+    ("dismissed_wp_pointers", ""),
+)
+
+#: The WordPress example's mapping (the okta preset, then the site's own rules).
 MAPPING = {
+    "preset": "okta",
+    "extensions_to_meta": True,
     "rules": [
         {"scim": "userName", "field": "user_login", "required": True},
-        {"scim": "emails[primary eq true].value", "field": "user_email"},
-        {"scim": "displayName", "field": "display_name"},
         {"scim": "password", "field": "user_pass", "direction": "to_app"},
-        {"scim": "name.givenName", "meta": "first_name"},
-        {"scim": "name.familyName", "meta": "last_name"},
-    ]
+        {"scim": "profileUrl", "field": "user_url"},
+        {"scim": "nickName", "meta": "nickname"},
+    ],
 }
+
+
+def _roles_option() -> str:
+    roles: dict[str, Any] = {}
+    for key, (name, count, level) in _ROLES.items():
+        caps: dict[str, Any] = {f"level_{i}": True for i in range(level + 1)}
+        caps["read"] = True
+        for i in range(count - len(caps)):
+            caps[f"{key}_capability_{i}"] = True
+        roles[key] = {"name": name, "capabilities": caps}
+    return php_serialize(roles)
 
 
 def _mysql_url() -> str | None:
@@ -101,24 +158,37 @@ def _fill_wordpress(url: str, n: int) -> None:
 
     engine = create_engine(url)
     with engine.begin() as conn:
+        tables = {str(t) for t in conn.exec_driver_sql("SHOW TABLES").scalars()}
+        if "wp_users" in tables and "wp_options" not in tables:  # an older layout: start again
+            for name in ("wp_users", "wp_usermeta", "scim_resource", "scim_audit"):
+                conn.exec_driver_sql(f"DROP TABLE IF EXISTS {name}")
         conn.exec_driver_sql(WP_USERS)
         conn.exec_driver_sql(WP_USERMETA)
-        have = int(conn.exec_driver_sql("SELECT count(*) FROM wp_users").scalar() or 0)
+        conn.exec_driver_sql(WP_OPTIONS)
+        conn.exec_driver_sql(
+            "INSERT IGNORE INTO wp_options (option_name, option_value) VALUES"
+            " ('wp_user_roles', %s), ('default_role', 'subscriber')",
+            (_roles_option(),),
+        )
+        have = int(conn.exec_driver_sql("SELECT max(ID) FROM wp_users").scalar() or 0)
     start = time.perf_counter()
     batch = 5000
     for first in range(have, n, batch):
         users = []
         metas = []
         for i in range(first, min(n, first + batch)):
+            login = f"user{i}"
             users.append(
-                (i + 1, f"user{i}", f"user{i}", f"user{i}@example.com", f"User {i}", "2024-01-01")
+                (i + 1, login, user_nicename(login), f"{login}@example.com", f"Given{i} Family{i}")
             )
-            metas += [(i + 1, "first_name", f"Given{i}"), (i + 1, "last_name", f"Family{i}")]
+            metas += [(i + 1, "nickname", login), (i + 1, "first_name", f"Given{i}")]
+            metas += [(i + 1, "last_name", f"Family{i}")]
+            metas += [(i + 1, k, v) for k, v in _META]
         with engine.begin() as conn:
             raw = conn.connection.cursor()
             raw.executemany(
                 "INSERT INTO wp_users (ID, user_login, user_nicename, user_email, display_name,"
-                " user_registered) VALUES (%s, %s, %s, %s, %s, %s)",
+                " user_registered) VALUES (%s, %s, %s, %s, %s, '2024-01-01 00:00:00')",
                 users,
             )
             raw.executemany(
@@ -131,12 +201,48 @@ def _fill_wordpress(url: str, n: int) -> None:
     engine.dispose()
 
 
+def wordpress_store(url: str) -> TableStore:
+    """The application store as the WordPress example configures it (``wordpress_store``)."""
+    from scimcore.apps import wordpress
+
+    factory: Any = getattr(wordpress, "wordpress_store", None)
+    if factory is not None:
+        store: TableStore = factory(url)
+        return store
+    return _wordpress_store(url)
+
+
+def _wordpress_store(url: str) -> TableStore:
+    """The same configuration, for a checkout whose ``scimcore.apps.wordpress`` lacks it."""
+    roles = WordPressRoles()
+    return TableStore(
+        url,
+        users=UserTable(
+            table="wp_users",
+            key="ID",
+            mapping=mapping_from_dict(MAPPING),
+            storages=(MetaStorage("wp_usermeta", "user_id", "meta_key", "meta_value"),),
+            on_insert={
+                "user_registered": lambda row: time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
+                "user_nicename": lambda row: user_nicename(str(row.get("user_login") or "")),
+                "display_name": lambda row: str(row.get("user_login") or ""),
+            },
+            created="user_registered",
+            hooks=WordPressHooks(roles=roles),
+        ),
+        groups=roles,
+        side_table="scim_resource",
+        audit_table="scim_audit",
+    )
+
+
 def _scim_user(i: int) -> dict[str, Any]:
     return {
         "schemas": [USER_URN],
         "id": str(uuid.uuid4()),
         "userName": f"user{i}",
-        "displayName": f"User {i}",
+        "displayName": f"Given{i} Family{i}",
+        "nickName": f"user{i}",
         "name": {"givenName": f"Given{i}", "familyName": f"Family{i}"},
         "emails": [{"value": f"user{i}@example.com", "primary": True}],
         "meta": {"resourceType": "User", "created": "2024-01-01T00:00:00Z"},
@@ -153,18 +259,47 @@ def _fill_sqlite(store: SqliteStore, n: int) -> None:
         print(f"  sqlite: {min(n, first + 50_000):,}", file=sys.stderr, flush=True)
 
 
-def _ms(work: Callable[[int], Any], rounds: int) -> float:
+class _Statements:
+    """Counts the SQL statements a TableStore's engine sends (``before_cursor_execute``)."""
+
+    def __init__(self, store: Store) -> None:
+        self.count = 0
+        engine = getattr(store, "engine", None)
+        self.active = engine is not None
+        if engine is not None:
+            from sqlalchemy import event
+
+            event.listen(engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *args: Any) -> None:
+        self.count += 1
+
+    @contextmanager
+    def per(self, rounds: int, out: dict[str, float], name: str) -> Iterator[None]:
+        before = self.count
+        yield
+        if self.active:
+            out[name] = (self.count - before) / rounds
+
+
+def _ms(work: Callable[[int], Any], rounds: int, cpu: dict[str, float], name: str) -> float:
+    """The median wall milliseconds of ``work``; ``cpu[name]``: this process's mean CPU ms."""
     times = []
+    c0 = time.process_time()
     for r in range(rounds):
         t0 = time.perf_counter()
         work(r)
         times.append((time.perf_counter() - t0) * 1000)
+    cpu[name] = (time.process_time() - c0) * 1000 / rounds
     return statistics.median(times)
 
 
-def _measure(store: Store, n: int, label: str) -> dict[str, float]:
+def _measure(store: Store, n: int, label: str) -> tuple[dict[str, float], ...]:
     rng = random.Random(7)
     out: dict[str, float] = {}
+    statements: dict[str, float] = {}
+    cpu: dict[str, float] = {}
+    counter = _Statements(store)
 
     def lookup(_: int) -> None:
         flt = parse_filter(f'userName eq "user{rng.randrange(n)}"')
@@ -182,9 +317,15 @@ def _measure(store: Store, n: int, label: str) -> dict[str, float]:
             page = tx.search("User", Query(start_index=n // 2, count=100))
         assert len(page.resources) == 100
 
-    out["userName eq (ms)"] = _ms(lookup, 300)
-    out["page of 100 + total (ms)"] = _ms(first_page, 50)
-    out["page of 100 at N/2 (ms)"] = _ms(middle_page, 20)
+    lookup(0), first_page(0), middle_page(0)  # warm: prepare, caches
+    rounds = {
+        "userName eq (ms)": 300,
+        "page of 100 + total (ms)": 50,
+        "page of 100 at N/2 (ms)": 20,
+    }
+    for name, work in zip(rounds, (lookup, first_page, middle_page), strict=True):
+        with counter.per(rounds[name], statements, name):
+            out[name] = _ms(work, rounds[name], cpu, name)
     service = ScimService(
         store,
         ServiceConfig(
@@ -194,29 +335,31 @@ def _measure(store: Store, n: int, label: str) -> dict[str, float]:
         ),
     )
     tag = uuid.uuid4().hex[:6]
-    rounds = 400
-    t0 = time.perf_counter()
-    for i in range(rounds):
-        body = json.dumps(
-            {
-                "schemas": [USER_URN],
-                "userName": f"new-{tag}-{i}",
-                "name": {"givenName": "G", "familyName": "F"},
-                "emails": [{"value": f"n{i}@example.com", "primary": True}],
-            }
-        ).encode()
-        response = service.handle(
-            ScimRequest(
-                "POST",
-                "/scim/v2/Users",
-                {},
-                {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"},
-                body,
+    posts = 400
+    with counter.per(posts, statements, "POST /Users (req/s)"):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for i in range(posts):
+            body = json.dumps(
+                {
+                    "schemas": [USER_URN],
+                    "userName": f"new-{tag}-{i}",
+                    "name": {"givenName": "G", "familyName": "F"},
+                    "emails": [{"value": f"n{i}@example.com", "primary": True}],
+                }
+            ).encode()
+            response = service.handle(
+                ScimRequest(
+                    "POST",
+                    "/scim/v2/Users",
+                    {},
+                    {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/scim+json"},
+                    body,
+                )
             )
-        )
-        assert response.status == 201, response.body
-    out["POST /Users (req/s)"] = rounds / (time.perf_counter() - t0)
-    return out
+            assert response.status == 201, response.body
+        out["POST /Users (req/s)"] = posts / (time.perf_counter() - t0)
+        cpu["POST /Users (req/s)"] = (time.process_time() - c0) * 1000 / posts
+    return out, statements, cpu
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -230,31 +373,31 @@ def main(argv: list[str] | None = None) -> None:
         print("skipped: set SCIMCORE_BENCH_MYSQL_URL (or SCIMCORE_TEST_MYSQL_URL) to MariaDB")
         return
     _fill_wordpress(url, n)
-    table = TableStore(
-        url,
-        users=UserTable(
-            table="wp_users",
-            key="ID",
-            mapping=mapping_from_dict(MAPPING),
-            storages=(MetaStorage("wp_usermeta", "user_id", "meta_key", "meta_value"),),
-            on_insert={"user_registered": lambda row: "2026-01-01 00:00:00"},
-            created="user_registered",
-        ),
-        side_table="scim_resource",
-        audit_table="scim_audit",
-    )
+    table = wordpress_store(url)
     db = args.db or Path(tempfile.gettempdir()) / f"scimcore-bench-appstore-{n}.sqlite"
     sqlite = SqliteStore(db)
     _fill_sqlite(sqlite, n)
-    results = {
-        "TableStore (MariaDB, wp_users)": _measure(table, n, "table"),
-        "SqliteStore (JSON)": _measure(sqlite, n, "sqlite"),
-    }
-    names = list(next(iter(results.values())))
-    print(f"\n{n:,} users; medians (POST: one in-process client)")
-    print(f"{'':28}" + "".join(f"{k:>32}" for k in results))
-    for name in names:
-        print(f"{name:28}" + "".join(f"{r[name]:>32.2f}" for r in results.values()))
+    load = os.getloadavg()
+    table_figures, table_statements, table_cpu = _measure(table, n, "table")
+    sqlite_figures, _, sqlite_cpu = _measure(sqlite, n, "sqlite")
+    load_after = os.getloadavg()
+    print(f"\n{n:,} users; medians (POST: one in-process client); load average (1 min)")
+    print(f"{load[0]:.2f} before, {load_after[0]:.2f} after")
+    print("TableStore: MariaDB, the WordPress configuration; SqliteStore: JSON documents;")
+    print("statements: SQL statements per operation; CPU: this process's CPU ms per operation")
+    heads = ("TableStore", "statements", "CPU", "SqliteStore", "CPU", "Table/Sqlite")
+    print(f"{'':26}" + "".join(f"{h:>12}" for h in heads))
+    for name, ours in table_figures.items():
+        peer = sqlite_figures[name]
+        ratio = ours / peer if "req/s" not in name else peer / ours
+        cells = (
+            f"{ours:.2f}",
+            f"{table_statements.get(name, 0):.1f}",
+            f"{table_cpu[name]:.2f}",
+            f"{peer:.2f}",
+            f"{sqlite_cpu[name]:.2f}",
+        )
+        print(f"{name:26}" + "".join(f"{c:>12}" for c in cells) + f"{ratio:>11.1f}x")
     table.close()
     sqlite.close()
 

@@ -136,6 +136,8 @@ class WordPressRoles:
         self.level_key = f"{prefix}user_level"
         self.roles_option = f"{prefix}user_roles"
         self._t = _tables(prefix)
+        self._parsed: tuple[str, dict[str, dict[str, Any]]] = ("", {})
+        """The roles option last read, and its parse (the text is read every time)."""
 
     # -- the role list (the user_roles option) -------------------------------------------------
 
@@ -156,11 +158,32 @@ class WordPressRoles:
 
     def roles(self, conn: Connection, *, lock: bool = False) -> dict[str, dict[str, Any]]:
         """The site's roles: key -> ``{"name": display name, "capabilities": {...}}``."""
-        raw = self._option(conn, self.roles_option, lock=lock)
-        try:
-            return _roles_dict(php_unserialize(raw)) if raw else {}
-        except ValueError:
+        return self._parse(self._option(conn, self.roles_option, lock=lock))
+
+    def _parse(self, raw: str | None) -> dict[str, dict[str, Any]]:
+        """The roles in the option's text (parsed once per distinct text; a copy each time)."""
+        if not raw:
             return {}
+        cached, parsed = self._parsed
+        if raw != cached:
+            try:
+                parsed = _roles_dict(php_unserialize(raw))
+            except ValueError:
+                parsed = {}
+            self._parsed = (raw, parsed)
+        return {key: dict(role) for key, role in parsed.items()}
+
+    def _roles_and_default(self, conn: Connection) -> tuple[dict[str, dict[str, Any]], Any]:
+        """:meth:`roles` and :meth:`default_role` in one query."""
+        from sqlalchemy import select
+
+        o = self._t["options"]
+        names = (self.roles_option, "default_role")
+        query = select(o.c.option_name, o.c.option_value).where(o.c.option_name.in_(names))
+        found = {str(n).lower(): v for n, v in conn.execute(query)}
+        raw, default = found.get(self.roles_option.lower()), found.get("default_role")
+        roles = self._parse(None if raw is None else str(raw))
+        return roles, (str(default) or None) if default is not None else None
 
     def _save_roles(self, conn: Connection, roles: Mapping[str, Any]) -> None:
         from sqlalchemy import update
@@ -295,21 +318,19 @@ class WordPressRoles:
 
     def ensure_role(self, conn: Connection, user_key: Any) -> None:
         """Give a user with no role the default role (what ``wp_insert_user`` does)."""
-        roles = self.roles(conn)
+        roles, default = self._roles_and_default(conn)
         caps = self._caps(conn, [user_key], lock=True).get(user_key)
         if caps is not None and any(v and k in roles for k, v in caps.items()):
             return
-        default = self.default_role(conn)
         new = dict(caps or {})
         if default in roles:
             new[default] = True
         self._write(conn, user_key, new, roles, exists=caps is not None)
 
     def _change(self, conn: Connection, key: Any, user_keys: Sequence[Any], *, add: bool) -> None:
-        roles = self.roles(conn)
+        roles, default = self._roles_and_default(conn)
         if key not in roles:
             raise InvalidValue(f"the site has no role {key!r}")
-        default = self.default_role(conn)
         current = self._caps(conn, user_keys, lock=True)
         for user in dict.fromkeys(user_keys):
             caps = dict(current.get(user, {}))

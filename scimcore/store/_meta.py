@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
     from sqlalchemy.sql.schema import Table
 
-__all__ = ["MetaStorage"]
+__all__ = ["MetaStorage", "decode_value"]
 
 
 @attrs.define
@@ -58,10 +58,35 @@ class MetaStorage:
         table = self.sql_table
         return list(table.primary_key.columns) or [table.c[self.owner]]
 
+    def order_columns(self) -> list[Any]:
+        """The columns that order an owner's rows (the primary key): the first row is read."""
+        return self._order()
+
+    def key_condition(
+        self, keys: Collection[str], prefix: str | None = None
+    ) -> ColumnElement[bool]:
+        """Rows whose key is one of ``keys`` (or starts with ``prefix``)."""
+        from sqlalchemy import or_
+
+        column = self.sql_table.c[self.name]
+        test: ColumnElement[bool] = column.in_(sorted(keys))
+        if prefix:
+            pattern = prefix.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+            test = or_(test, column.like(pattern, escape="/"))
+        return test
+
     def load(
-        self, conn: Connection, owners: Sequence[Any], keys: Collection[str] | None = None
+        self,
+        conn: Connection,
+        owners: Sequence[Any],
+        keys: Collection[str] | None = None,
+        *,
+        prefix: str | None = None,
     ) -> dict[Any, dict[str, Any]]:
-        """Each owner's values (only ``keys`` when given, else every key this storage owns)."""
+        """Each owner's values (only ``keys`` when given, else every key this storage owns).
+
+        ``prefix`` (with ``keys``) also reads every key that starts with it.
+        """
         from sqlalchemy import select
 
         table = self.sql_table
@@ -74,13 +99,13 @@ class MetaStorage:
             table.c[self.owner].in_(list(owners))
         )
         if wanted is not None:
-            query = query.where(table.c[self.name].in_(sorted(wanted)))
+            query = query.where(self.key_condition(wanted, prefix if keys is not None else None))
         # sorted here, not by ORDER BY (which can lead MariaDB to walk the primary key)
         rows = sorted(conn.execute(query).all(), key=lambda r: tuple(r[3:]))
         for owner, key, value, *_ in rows:
             values = out.setdefault(owner, {})
             if key not in values:
-                values[str(key)] = _decode(value)
+                values[str(key)] = decode_value(value)
         return out
 
     def save(self, conn: Connection, owner: Any, values: Mapping[str, Any]) -> None:
@@ -151,7 +176,7 @@ def _encode(value: Any) -> str:
     return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
-def _decode(value: Any) -> Any:
+def decode_value(value: Any) -> Any:
     """A stored value: JSON lists and objects come back as such, anything else as text."""
     if isinstance(value, bytes):
         value = value.decode("utf-8", "replace")

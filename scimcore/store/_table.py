@@ -98,6 +98,9 @@ class UserTable:
         return next((s for s in self.storages if s.owns(key)), None)
 
 
+#: How many ids ``TableStore.seen_id`` remembers before it starts again.
+_SEEN_MAX = 200_000
+
 #: SQLite engines given the setup below (once each).
 _PREPARED: weakref.WeakSet[Any] = weakref.WeakSet()
 
@@ -181,6 +184,10 @@ class TableStore:
         self.audit: Table | None = None
         self.ids: dict[str, dict[str, Any]] = {}
         """SCIM id -> app key per resource type, for rows that have no side row yet."""
+        self.selects: dict[tuple[Any, ...], Any] = {}
+        """The transactions' base SELECTs by shape (built once: the tables do not change)."""
+        self._seen: dict[str, tuple[str, Any]] = {}
+        """SCIM id -> (resource type, app key) of rows this process has read or written."""
         self.ci_columns: frozenset[str] = frozenset()
 
     @property
@@ -191,6 +198,19 @@ class TableStore:
     def scim_id(self, rt: str, key: Any) -> str:
         """The SCIM id of app key ``key``."""
         return str(uuid.uuid5(self.namespace, f"{rt}:{key}"))
+
+    def seen_id(self, rt: str, key: Any) -> str:
+        """The SCIM id of a row just read or written, remembered so ``key_of`` needs no query."""
+        id = self.scim_id(rt, key)
+        if len(self._seen) >= _SEEN_MAX:
+            self._seen.clear()
+        self._seen[id] = (rt, key)
+        return id
+
+    def seen_key(self, rt: str, id: str) -> Any:
+        """The app key of an id :meth:`seen_id` gave (None: not remembered)."""
+        hit = self._seen.get(id)
+        return hit[1] if hit is not None and hit[0] == rt else None
 
     def prepare(self) -> None:
         """Reflect the app tables, prepare the storages, create the side and audit tables."""
@@ -221,6 +241,8 @@ class TableStore:
                 self.side = side_table(self.side_name, own)
                 self.audit = audit_table(self.audit_name, own)
                 own.create_all(conn, checkfirst=True)
+                for index in self.side.indexes:  # a side table made before an index was added
+                    index.create(conn, checkfirst=True)
                 if self.groups is not None:
                     self.groups.prepare(conn, main)
                 self.ci_columns = self._case_insensitive(conn, main)

@@ -57,6 +57,9 @@ class GroupPart:
             return None
         if parsed.version != 5 or str(parsed) != id.lower():
             return None
+        seen = self.tx.store.seen_key(GROUP, str(parsed))
+        if seen is not None:  # ids are derived from keys: a key once seen needs no query
+            return seen
         side = self.tx.side
         row = self.conn.execute(
             select(side.c.app_key, side.c.app_num)
@@ -94,7 +97,7 @@ class GroupPart:
         present = [k for k in keys if k in names]
         sides = self.tx.sides(GROUP, present)
         members = {} if exclude_members else self.src.members(self.conn, present)
-        gone = self.tx.not_users()
+        gone = set() if exclude_members else self.tx.not_users()
         out = []
         for key in present:
             side = sides.get(key)
@@ -104,7 +107,7 @@ class GroupPart:
                 blob = loaded if isinstance(loaded, dict) else {}
             body: dict[str, Any] = {
                 "schemas": [GROUP_URN],
-                "id": self.tx.store.scim_id(GROUP, key),
+                "id": self.tx.store.seen_id(GROUP, key),
                 **blob,
                 "displayName": names[key],
             }
@@ -173,7 +176,8 @@ class GroupPart:
             return out
         by_user = self.src.groups_of(self.conn, wanted)
         group_keys = list(dict.fromkeys(g for gs in by_user.values() for g in gs))
-        built = {self.key_of_stored(s): s for s in self.build(group_keys, exclude_members=True)}
+        ids = {self.tx.store.scim_id(GROUP, k): k for k in group_keys}
+        built = {ids[s.id]: s for s in self.build(group_keys, exclude_members=True)}
         for member, key in keys.items():
             if key is None:
                 continue

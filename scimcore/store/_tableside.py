@@ -46,6 +46,7 @@ def side_table(name: str, metadata: MetaData) -> Table:
         Index(f"{name}_id", "scim_id", unique=True),
         Index(f"{name}_uname", "rt", "uname", unique=True),
         Index(f"{name}_num", "rt", "app_num"),
+        Index(f"{name}_retired", "rt", "retired"),
     )
 
 

@@ -35,7 +35,7 @@ from scimcore.store._base import (
     get_attr,
     version_tag,
 )
-from scimcore.store._meta import MetaStorage
+from scimcore.store._meta import MetaStorage, decode_value
 from scimcore.store._search import check_filter, page_in_memory
 from scimcore.store._sqlops import text_condition
 from scimcore.store._tablequery import Pushdown
@@ -115,6 +115,14 @@ class TableTransaction:
             if r.field and not r.to_scim and r.path.target.type == "boolean"
         }
         self._retired_keys: list[Any] | None = None
+        # the meta keys the rules read back, and the prefix of extension keys (or None)
+        self._wanted = {r.meta for r in self.mapping.rules if r.meta and r.direction != "to_app"}
+        self._prefix = self.mapping.meta_prefix if self.mapping.extensions_to_meta else None
+        # a lone key/value storage is read in the same query as the row (number keys)
+        storages = list(self.users.storages)
+        self._joined_meta: MetaStorage | None = None
+        if len(storages) == 1 and isinstance(storages[0], MetaStorage) and self._int_keys:
+            self._joined_meta = storages[0]
         self.groups: GroupPart | None = None
         if store.groups is not None:
             from scimcore.store._tablegroups import GroupPart
@@ -182,29 +190,55 @@ class TableTransaction:
         return self.keycol.in_(select(side.c.app_num).where(side.c.rt == rt).where(test))
 
     def _select(
-        self, rt: str, where: Any = None, *, visible: bool = True, joined: bool = True
+        self,
+        rt: str,
+        where: Any = None,
+        *,
+        visible: bool = True,
+        joined: bool = True,
+        with_meta: bool = False,
     ) -> Any:
-        """The main-table columns the mapping reads, with the side row joined (number keys)."""
-        from sqlalchemy import and_, or_, select
+        """The main-table columns the mapping reads, with the side row joined (number keys).
 
-        columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
-        if joined and self._int_keys:
-            side = self.side
-            extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
-            source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
-            query = select(*columns, *extra).select_from(source)
-            if visible:  # the joined side row says whether it is retired
-                query = query.where(or_(side.c.retired.is_(None), side.c.retired == 0))
-                if self.users.hidden_keys:
-                    query = query.where(self.keycol.not_in(list(self.users.hidden_keys)))
-            visible = False
-        else:
-            query = select(*columns)
-        test = self._visible(rt) if visible else None
+        ``with_meta`` (a lone key/value storage) joins its rows too: one row per value read.
+        """
+        joined = joined and self._int_keys
+        shape = (rt, visible, joined, with_meta and self._joined_meta is not None)
+        query = self.store.selects.get(shape)
+        if query is None:  # built once per shape (the tables do not change)
+            query = self.store.selects[shape] = self._base_select(*shape)
+        test = self._visible(rt) if visible and not joined else None
         if test is not None:
             query = query.where(test)
         if where is not None:
             query = query.where(where)
+        return query
+
+    def _base_select(self, rt: str, visible: bool, joined: bool, with_meta: bool) -> Any:
+        from sqlalchemy import and_, or_, select
+
+        columns = [self.keycol, *(self.main.c[f] for f in self._fields)]
+        if not joined:
+            return select(*columns)
+        side = self.side
+        extra = [side.c[n].label(f"_side_{n}") for n in _SIDE_COLUMNS]
+        source = self.main.outerjoin(side, and_(side.c.rt == rt, side.c.app_num == self.keycol))
+        storage = self._joined_meta
+        if with_meta and storage is not None:
+            meta = storage.sql_table
+            wanted = storage.key_condition(self._wanted, self._prefix)
+            owner = meta.c[storage.owner] == self.keycol
+            source = source.outerjoin(meta, and_(owner, wanted))
+            extra += [
+                meta.c[storage.name].label("_meta_name"),
+                meta.c[storage.value].label("_meta_value"),
+                *(c.label(f"_meta_order{i}") for i, c in enumerate(storage.order_columns())),
+            ]
+        query = select(*columns, *extra).select_from(source)
+        if visible:  # the joined side row says whether it is retired
+            query = query.where(or_(side.c.retired.is_(None), side.c.retired == 0))
+            if self.users.hidden_keys:
+                query = query.where(self.keycol.not_in(list(self.users.hidden_keys)))
         return query
 
     def sides(self, rt: str, keys: Sequence[Any], lock: bool = False) -> dict[Any, Row[Any]]:
@@ -222,22 +256,60 @@ class TableTransaction:
         return out
 
     def _meta(self, keys: Sequence[Any]) -> dict[Any, dict[str, Any]]:
+        """The storages' values the mapping reads back, per key (key/value rows: only those)."""
         out: dict[Any, dict[str, Any]] = {}
-        wanted = None
-        if not self.mapping.extensions_to_meta:
-            wanted = {r.meta for r in self.mapping.rules if r.meta and r.direction != "to_app"}
+        if not keys:
+            return out
+        wanted, prefix = self._wanted, self._prefix
+        owner_of: dict[str, Any] = {}
+        single = len(self.users.storages) == 1
         for storage in self.users.storages:
             for start in range(0, len(keys), _CHUNK):
                 chunk = list(keys[start : start + _CHUNK])
                 if isinstance(storage, MetaStorage):
-                    loaded = storage.load(self.conn, chunk, wanted)
+                    loaded = storage.load(self.conn, chunk, wanted, prefix=prefix)
                 else:
                     loaded = storage.load(self.conn, chunk)
                 for owner, values in loaded.items():
                     mine = out.setdefault(owner, {})
                     for name, value in values.items():
-                        if self.users.storage_for(name) is storage:
+                        if single and storage.owns(name):
                             mine.setdefault(name, value)
+                            continue
+                        if name not in owner_of:
+                            owner_of[name] = self.users.storage_for(name)
+                        if owner_of[name] is storage:
+                            mine.setdefault(name, value)
+        return out
+
+    def _read(self, rt: str, where: Any, *, visible: bool = True, order: bool = False) -> Any:
+        """The resources of the rows ``where`` admits: row, side row and values in one query.
+
+        Falls back to a query per part when the storages cannot be joined. ``order``: key order.
+        """
+        if self._joined_meta is None:
+            query = self._select(rt, where, visible=visible)
+            rows = self.conn.execute(query.order_by(self.keycol) if order else query).all()
+            return list(zip((r[0] for r in rows), self._build(rt, rows), strict=True))
+        query = self._select(rt, where, visible=visible, with_meta=True)
+        if order:
+            query = query.order_by(self.keycol)
+        grouped: dict[Any, list[Row[Any]]] = {}
+        for row in self.conn.execute(query):
+            grouped.setdefault(row[0], []).append(row)
+        storage = self._joined_meta
+        out = []
+        for key, rows in grouped.items():
+            first = rows[0]._mapping
+            side = _Side(first) if first["_side_app_key"] is not None else None
+            values: dict[str, Any] = {}
+            found = [r._mapping for r in rows if r._mapping["_meta_name"] is not None]
+            found.sort(key=_meta_order)
+            for value in found:
+                name = str(value["_meta_name"])
+                if name not in values and storage.owns(name):
+                    values[name] = decode_value(value["_meta_value"])
+            out.append((key, self._resource(rt, rows[0], side, values)))
         return out
 
     def _build(self, rt: str, rows: Sequence[Row[Any]], lock: bool = False) -> list[Stored]:
@@ -269,7 +341,7 @@ class TableTransaction:
         resource = self.mapping.to_scim(fields=fields, meta=meta, base=blob)
         if side is not None and side.external_id and get_attr(resource, "externalId") is None:
             resource["externalId"] = side.external_id
-        body = {"id": self.store.scim_id(rt, key), **resource}
+        body = {"id": self.store.seen_id(rt, key), **resource}
         counter = int(side.version) if side is not None else 0
         version = version_of(counter, body)
         created = side.created if side is not None and side.created else None
@@ -286,6 +358,9 @@ class TableTransaction:
         return Stored(body, version)
 
     def _by_key(self, rt: str, key: Any, *, lock: bool = False, visible: bool = True) -> Any:
+        if not lock:
+            found = self._read(rt, self.keycol == key, visible=visible)
+            return found[0][1] if found else None
         query = self._select(rt, self.keycol == key, visible=visible, joined=not lock)
         if lock and self.store.dialect != "sqlite":
             query = query.with_for_update()
@@ -304,6 +379,9 @@ class TableTransaction:
             return None
         if parsed.version != 5 or str(parsed) != id.lower():
             return None
+        seen = self.store.seen_key(rt, str(parsed))
+        if seen is not None:  # ids are derived from keys: a key once seen needs no query
+            return seen
         side = self.side
         row = self.conn.execute(
             select(side.c.app_key, side.c.app_num)
@@ -322,6 +400,8 @@ class TableTransaction:
     def _candidates(self, rt: str, node: Node | None) -> list[tuple[Any, Stored]]:
         """Every (key, resource) the pushdown of ``node`` admits, in key order (a superset)."""
         where = self.pushdown.condition(node) if node is not None else None
+        if isinstance(node, Compare) and node.op == "eq":  # a few rows: read them whole
+            return list(self._read(rt, where, order=True))
         rows = self.conn.execute(self._select(rt, where).order_by(self.keycol)).all()
         out: list[tuple[Any, Stored]] = []
         for start in range(0, len(rows), _CHUNK):
@@ -333,10 +413,9 @@ class TableTransaction:
         """Rows whose ``attr`` equals ``value`` case-insensitively."""
         node = Compare(AttrPath(None, attr), "eq", value)
         where = self.pushdown.condition(node)
-        rows = self.conn.execute(self._select(rt, where, visible=visible)).all()
         folded = value.lower()
         out = []
-        for stored in self._build(rt, rows):
+        for _, stored in self._read(rt, where, visible=visible):
             found = get_attr(stored.resource, attr)
             if isinstance(found, str) and found.lower() == folded:
                 out.append(stored)
@@ -768,17 +847,38 @@ class TableTransaction:
         )
         return page
 
-    def _search_sql(self, rt: str, query: Query) -> Page:
-        """An unfiltered, unsorted listing: counted and paged by the database, in key order."""
+    def _count(self, rt: str) -> Any:
+        """A SELECT of the number of resources (rows not hidden, not retired).
+
+        Number keys: the rows counted alone (the smallest index), less the hidden ones and the
+        retired ones (side rows, indexed) that still exist: no join over every row.
+        """
         from sqlalchemy import func, select, true
 
-        visible = self._visible(rt)
-        if visible is None:
-            visible = true()
-        total = int(
-            self.conn.execute(select(func.count()).select_from(self.main).where(visible)).scalar()
-            or 0
+        main, side = self.main, self.side
+        hidden = list(self.users.hidden_keys)
+        if not self._int_keys:
+            visible = self._visible(rt)
+            return (
+                select(func.count()).select_from(main).where(true() if visible is None else visible)
+            )
+        rows = select(func.count()).select_from(main)
+        if hidden:
+            rows = rows.where(self.keycol.not_in(hidden))
+        retired = (
+            select(func.count())
+            .select_from(side.join(main, self.keycol == side.c.app_num))
+            .where(side.c.rt == rt)
+            .where(side.c.retired == 1)
         )
+        if hidden:
+            retired = retired.where(side.c.app_num.not_in(hidden))
+        return select(rows.scalar_subquery() - retired.scalar_subquery())
+
+    def _search_sql(self, rt: str, query: Query) -> Page:
+        """An unfiltered, unsorted listing: counted and paged by the database, in key order."""
+        counting = self._count(rt)
+        total: int | None = None
         start, count = clamp_index(query.start_index, query.count)
         offset = start - 1
         # an OFFSET walks the skipped rows: without the side join, which would join them all
@@ -797,7 +897,14 @@ class TableTransaction:
             select_rows = select_rows.limit(count + (1 if query.cursor is not None else 0))
         if offset:
             select_rows = select_rows.offset(offset)
-        rows = self.conn.execute(select_rows).all() if count != 0 else []
+        rows: Sequence[Any] = []
+        if count != 0:  # the total comes along with the page (one round trip)
+            select_rows = select_rows.add_columns(counting.scalar_subquery().label("_total"))
+            rows = self.conn.execute(select_rows).all()
+            if rows:
+                total = int(rows[0]._mapping["_total"] or 0)
+        if total is None:
+            total = int(self.conn.execute(counting).scalar() or 0)
         more = count is not None and len(rows) > count
         rows = rows[:count] if count is not None else rows
         stored = self._build(rt, rows)
@@ -835,6 +942,16 @@ class _Fresh:
 
     def __bool__(self) -> bool:
         return True
+
+
+def _meta_order(row: Any) -> tuple[Any, ...]:
+    """The storage's row order of a joined value (its primary key)."""
+    out = []
+    i = 0
+    while f"_meta_order{i}" in row:
+        out.append(row[f"_meta_order{i}"])
+        i += 1
+    return tuple(out)
 
 
 def _side_key(row: Any) -> Any:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from typing import Any
 
 import pytest
 
 from scimcore.errors import PreconditionFailed, Uniqueness
 from scimcore.schema import USER_URN
-from scimcore.store import Store
+from scimcore.store import Query, Store
 from tests.store_backends import BACKENDS, make_store
 
 THREADS = 6
@@ -101,3 +103,80 @@ def test_stale_expected_version_never_overwrites(store: Store) -> None:
     results = _race(replace)
     assert [r for r in results if isinstance(r, int)] == [2]
     assert sum(isinstance(r, PreconditionFailed) for r in results) == THREADS - 1
+
+
+def test_concurrent_creates_and_deletes_keep_the_total(store: Store) -> None:
+    with store.transaction() as tx:
+        for i in range(THREADS):
+            tx.create("User", {"schemas": [USER_URN], "id": f"old{i}", "userName": f"old{i}"})
+
+    def churn(i: int) -> int:
+        for k in range(10):
+            with store.transaction() as tx:
+                tx.create(
+                    "User", {"schemas": [USER_URN], "id": f"n{i}-{k}", "userName": f"n{i}-{k}"}
+                )
+        with store.transaction() as tx:
+            tx.delete("User", f"old{i}")
+        return 10
+
+    assert _race(churn) == [10] * THREADS
+    with store.transaction(readonly=True) as tx:
+        page = tx.search("User", Query(count=0))
+        listed = tx.search("User", Query())
+    assert page.total == len(listed.resources) == THREADS * 10
+
+
+@pytest.mark.postgres
+def test_postgres_creates_in_flight_do_not_wait_for_each_other(
+    request: pytest.FixtureRequest,
+) -> None:
+    """Two uncommitted creates on two connections: the second finishes while the first is open
+    (a single counter row, locked until commit, made every create wait for the one before)."""
+    with make_store("postgres", request) as store:
+        done, same_shard = threading.Event(), threading.Event()
+        with store.transaction() as first:
+            first.create("User", {"schemas": [USER_URN], "id": "a", "userName": "a"})
+            mine = first._c.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+            def second() -> None:
+                with store.transaction() as tx:
+                    pid = tx._c.execute("SELECT pg_backend_pid()").fetchone()[0]
+                    if pid % 64 == mine % 64:  # the same counter shard: no claim to test
+                        same_shard.set()
+                        return
+                    tx._c.execute("SET LOCAL lock_timeout = '5s'")
+                    tx.create("User", {"schemas": [USER_URN], "id": "b", "userName": "b"})
+                    done.set()
+
+            worker = threading.Thread(target=second)
+            worker.start()
+            worker.join(10)
+            if same_shard.is_set():
+                pytest.skip("both connections landed on one counter shard (1 in 64)")
+            assert done.is_set(), "the second create waited for the first transaction"
+        with store.transaction(readonly=True) as tx:
+            assert tx.search("User", Query(count=0)).total == 2
+
+
+def test_sqlite_checkpoints_the_wal_outside_commits(tmp_path: Any) -> None:
+    """Connections do not checkpoint on commit; the store does it every so many commits, so the
+    WAL keeps being reused instead of growing with every write."""
+    from scimcore.store import SqliteStore
+    from scimcore.store._sqlite import _CHECKPOINT_EVERY
+
+    store = SqliteStore(str(tmp_path / "scim.db"))
+    try:
+        with store.transaction() as tx:
+            assert tx._c.execute("PRAGMA wal_autocheckpoint").fetchone()[0] == 0
+        commits = 3 * _CHECKPOINT_EVERY
+        for i in range(commits):
+            with store.transaction() as tx:
+                tx.create("User", {"schemas": [USER_URN], "id": f"u{i}", "userName": f"u{i}"})
+        # the frames now in the WAL: only those written since it was last reset
+        with closing(sqlite3.connect(tmp_path / "scim.db")) as conn:
+            busy, frames, _ = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        assert busy == 0
+        assert 0 < frames < commits  # every commit writes at least one frame
+    finally:
+        store.close()

@@ -263,7 +263,7 @@ def test_postgres_behaves_like_memory(pg_dsn: str, request: pytest.FixtureReques
     def empty() -> None:
         with store._pool.connection() as conn, conn.transaction():
             conn.execute(f"TRUNCATE {', '.join(tables)}")
-            conn.execute(f"UPDATE {store._prefix}count SET n = 0")
+            conn.execute(f"UPDATE {store._prefix}count_shard SET n = 0")
 
     def make() -> tuple[Store, Callable[[], None]]:
         return store, empty

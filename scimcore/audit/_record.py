@@ -7,6 +7,7 @@ Records are plain SCIM-shaped dicts (``schemas`` = :data:`AUDIT_URN`) so the fil
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -57,21 +58,33 @@ AUDIT_REGISTRY = SchemaRegistry(schemas=(AUDIT_SCHEMA,), resource_types=(AUDIT_R
 """The registry that lets ``parse_filter`` evaluate filters over audit records."""
 
 
+_SECRET = re.compile("|".join(re.escape(part) for part in _SECRET_PARTS))
+_SCALARS = (str, int, float, bool, type(None))
+_known_keys: dict[str, bool] = {}  # attribute names seen: a few hundred at most in practice
+
+
 def is_secret_key(key: str) -> bool:
     """True for attribute names whose values must never reach the audit log."""
-    low = key.lower()
-    return any(part in low for part in _SECRET_PARTS)
+    found = _known_keys.get(key)
+    if found is None:
+        found = _SECRET.search(key.lower()) is not None
+        if len(_known_keys) < 4096:  # bounded: a hostile client's made-up names stop here
+            _known_keys[key] = found
+    return found
 
 
 def redact(value: Any) -> Any:
     """A deep copy of ``value`` with every secret-named key's value replaced by ``[redacted]``."""
-    if isinstance(value, Mapping):
+    kind = type(value)
+    if kind in _SCALARS:
+        return value
+    if kind is dict or isinstance(value, Mapping):
         return {
             k: (REDACTED if isinstance(k, str) and is_secret_key(k) else redact(v))
             for k, v in value.items()
         }
-    if isinstance(value, list | tuple):
-        return [redact(v) for v in value]
+    if kind is list or isinstance(value, list | tuple):
+        return [v if type(v) in _SCALARS else redact(v) for v in value]
     return value
 
 

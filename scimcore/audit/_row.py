@@ -32,12 +32,31 @@ AUDIT_COLUMNS = ("id", "time", "data")
 
 def audit_row(event: AuditEvent) -> dict[str, Any]:
     """The audit table row for ``event``: ``{"id", "time", "data"}``, ``data`` as JSON text."""
-    data = storable(event.to_dict())
+    data = event.to_dict()
+    text = _dumps(_redacted(data))
+    if "\\u0000" in text or not _encodable(text):  # NUL or a lone surrogate somewhere
+        data = _redacted(storable(event.to_dict()))  # spelled out first, then redacted
+        text = _dumps(data)
+    return {"id": str(data["id"]), "time": str(data["time"]), "data": text}
+
+
+def _redacted(data: dict[str, Any]) -> dict[str, Any]:
     data["path"] = redact_url(str(data.get("path", "")))
     if isinstance(data.get("detail"), str):
         data["detail"] = redact_url(data["detail"])
-    return {
-        "id": str(data["id"]),
-        "time": str(data["time"]),
-        "data": json.dumps(data, separators=(",", ":"), ensure_ascii=False),
-    }
+    return data
+
+
+def _dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+
+def _encodable(text: str) -> bool:
+    """True when ``text`` is valid UTF-8 material (no unpaired surrogate)."""
+    if text.isascii():
+        return True
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -179,6 +179,8 @@ def check_sizes(
     body (§3.7.4), which a one-member add to a huge group does not exceed.
     """
     lowered = {k.lower(): v for k, v in (limits or {}).items()}
+    if not _longer_list(resource, min(limit, *lowered.values()) if lowered else limit):
+        return  # no list anywhere is long enough to be refused: nothing to resolve
     for schema in registry.schemas_of(rt):
         core = schema.id.lower() == rt.schema.lower()
         container: Any = resource
@@ -198,6 +200,19 @@ def check_sizes(
                     f"{cap} in one resource",
                     path=[attr.name] if core else [schema.id, attr.name],
                 )
+
+
+def _longer_list(resource: Mapping[str, Any], floor: int) -> bool:
+    """Whether the resource (or an extension object in it) holds a list longer than ``floor``."""
+    for value in resource.values():
+        if isinstance(value, list):
+            if len(value) > floor:
+                return True
+        elif isinstance(value, Mapping):
+            for inner in value.values():
+                if isinstance(inner, list) and len(inner) > floor:
+                    return True
+    return False
 
 
 def _resource_type(

@@ -19,6 +19,8 @@ from scimcore.store._sql import Cursor, SqlDialect, SqlTransaction, audit_table_
 __all__ = ["PostgresStore"]
 
 _SCHEMA = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_COUNT_SHARDS = 64
+"""Rows per resource type in ``{prefix}count_shard`` (more than the pool has connections)."""
 
 
 def _path(keys: Sequence[str]) -> str:
@@ -58,6 +60,19 @@ class _PostgresDialect(SqlDialect):
 
     def strings(self, values: Sequence[str]) -> Any:
         return list(values)
+
+    count_table = "count_shard"
+
+    def add_count(self, table: str, rt: str, delta: int) -> tuple[str, list[Any]]:
+        # One row per (type, shard), the shard picked by the connection's backend: two creates
+        # in flight at once (on different connections) add to different rows, so neither waits
+        # for the other's commit, as they would on one counter row locked until commit.
+        return (
+            f"INSERT INTO {table} AS c (rt, shard, n)"
+            f" VALUES (%s, pg_backend_pid() %% {_COUNT_SHARDS}, %s)"
+            " ON CONFLICT (rt, shard) DO UPDATE SET n = c.n + excluded.n",
+            [rt, delta],
+        )
 
     def for_update(self) -> str:
         return " FOR UPDATE"
@@ -144,14 +159,15 @@ class PostgresStore:
             f"CREATE INDEX IF NOT EXISTS {bare}user_email_seq ON {p}user_email (seq)",
         ]
         statements.append(
-            f"CREATE TABLE IF NOT EXISTS {p}count (rt text PRIMARY KEY, n bigint NOT NULL)"
+            f"CREATE TABLE IF NOT EXISTS {p}count_shard (rt text NOT NULL, shard integer NOT NULL,"
+            " n bigint NOT NULL, PRIMARY KEY (rt, shard))"
         )
         statements += audit_table_ddl(f"{p}audit", json_type="JSONB")
         for rt in sorted(self._types):  # names checked by table_name: safe to inline
             statements.append(
-                f"INSERT INTO {p}count (rt, n) SELECT '{rt}',"
+                f"INSERT INTO {p}count_shard (rt, shard, n) SELECT '{rt}', 0,"
                 f" (SELECT count(*) FROM {table_name(p, rt)})"
-                f" WHERE NOT EXISTS (SELECT 1 FROM {p}count WHERE rt = '{rt}')"
+                f" WHERE NOT EXISTS (SELECT 1 FROM {p}count_shard WHERE rt = '{rt}')"
             )
 
         def at(key: str) -> str:
@@ -257,6 +273,9 @@ class PostgresStore:
             for rt in sorted(self._types):
                 conn.execute(f"DROP TABLE IF EXISTS {table_name(self._prefix, rt)}")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}unique")
-            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}count")
+            conn.execute(f"DROP TABLE IF EXISTS {self._prefix}count_shard")
+            conn.execute(
+                f"DROP TABLE IF EXISTS {self._prefix}count"
+            )  # the one-row counter of earlier versions
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}user_email")
             conn.execute(f"DROP TABLE IF EXISTS {self._prefix}audit")

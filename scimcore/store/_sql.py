@@ -9,7 +9,9 @@ Layout, per store (``prefix`` defaults to ``scim_``):
   ``user_ref``/``group_ref`` reference the member's row with a foreign key (``ON DELETE
   CASCADE``), so the database refuses a dangling member even when a delete races the add;
 - ``scim_count``: the number of resources of each type, kept by every create and delete, so an
-  unfiltered list answers ``totalResults`` without counting a million rows;
+  unfiltered list answers ``totalResults`` without counting a million rows (on PostgreSQL
+  ``scim_count_shard``: several rows per type, summed, so concurrent creates do not queue on
+  one row);
 - ``scim_user_email``: each user's case-folded ``emails.value``, indexed, so a lookup by email
   (``emails[value eq "…"]``, ``emails.value eq "…"``) does not scan every user;
 - ``scim_audit``: the audit log (the table :class:`scimcore.audit.SqliteAuditLog` and
@@ -156,6 +158,13 @@ class SqlDialect:
         """The parameter for :meth:`strings_source`: many values in one statement."""
         return dumps(list(values))
 
+    count_table = "count"
+    """The per-type count table's name after the prefix (one row per type here)."""
+
+    def add_count(self, table: str, rt: str, delta: int) -> tuple[str, list[Any]]:
+        """The statement adding ``delta`` to the count of ``rt`` (see :attr:`count_table`)."""
+        return f"UPDATE {table} SET n = n + %s WHERE rt = %s", [delta, rt]
+
     def for_update(self) -> str:
         """The row-locking suffix of a SELECT (empty where writers are serialised anyway)."""
         return ""
@@ -236,7 +245,7 @@ class SqlTransaction:
         self._readonly = readonly
         self._members_table = f"{prefix}member"
         self._unique_table = f"{prefix}unique"
-        self._count_table = f"{prefix}count"
+        self._count_table = f"{prefix}{dialect.count_table}"
         self._email_table = f"{prefix}user_email"
         self._audit_table = f"{prefix}audit"
         self.closed = False
@@ -253,11 +262,13 @@ class SqlTransaction:
 
     def _add_count(self, rt: str, delta: int) -> None:
         """Keep the per-type resource count (unfiltered totals read it instead of counting)."""
-        self._x(f"UPDATE {self._count_table} SET n = n + %s WHERE rt = %s", [delta, rt])
+        sql, params = self._d.add_count(self._count_table, rt, delta)
+        self._x(sql, params)
 
     def _counted(self, rt: str) -> int:
-        row = self._x(f"SELECT n FROM {self._count_table} WHERE rt = %s", [rt]).fetchone()
-        return 0 if row is None else int(row[0])
+        sql = f"SELECT sum(n) FROM {self._count_table} WHERE rt = %s"
+        row = self._x(sql, [rt]).fetchone()
+        return 0 if row is None or row[0] is None else int(row[0])
 
     def _writable(self) -> None:
         if self.closed:

@@ -17,6 +17,10 @@ from scimcore.store._sql import SqlDialect, SqlTransaction, audit_table_ddl, tab
 __all__ = ["SqliteStore"]
 
 
+_CHECKPOINT_EVERY = 200
+"""Write commits between two WAL checkpoints (a few pages each: about SQLite's own 1,000-page
+autocheckpoint)."""
+
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -74,6 +78,8 @@ class SqliteStore:
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
         self._closed = False
+        self._write_lock = threading.Lock()
+        self._commits = 0  # write commits since the last checkpoint (see _after_commit)
         self._types = frozenset({rt.name for rt in registry.resource_types} | {"User", "Group"})
         self._create_schema(self._connection())
 
@@ -94,6 +100,7 @@ class SqliteStore:
         conn.execute(f"PRAGMA busy_timeout = {int(self._busy_timeout_ms)}")
         if self.path != ":memory:":
             conn.execute("PRAGMA journal_mode = WAL")
+            conn.execute("PRAGMA wal_autocheckpoint = 0")  # see _after_commit
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")  # group members reference their rows
         register_sqlite_functions(conn)  # scim_lower: str.lower, as compile_sql expects
@@ -217,7 +224,23 @@ class SqliteStore:
         conn = self._connection()
         if conn.in_transaction:
             raise ServerError("transactions on one store do not nest within a thread")
-        conn.execute("BEGIN" if readonly else "BEGIN IMMEDIATE")
+        if readonly:
+            conn.execute("BEGIN")
+            yield from self._run(conn, readonly=True)
+            return
+        # This process's writers queue on a lock (woken at once when it is released) rather
+        # than on SQLite's busy handler, which polls with sleeps of up to 100 ms; other
+        # processes still meet at BEGIN IMMEDIATE.
+        queued = self._write_lock.acquire(timeout=self._busy_timeout_ms / 1000)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            yield from self._run(conn, readonly=False)
+        finally:
+            if queued:
+                self._write_lock.release()
+        self._after_commit(conn)
+
+    def _run(self, conn: sqlite3.Connection, *, readonly: bool) -> Iterator[SqlTransaction]:
         tx = SqlTransaction(
             conn.cursor(),
             self._dialect,
@@ -235,6 +258,24 @@ class SqliteStore:
             raise
         tx.closed = True
         conn.execute("COMMIT")
+
+    def _after_commit(self, conn: sqlite3.Connection) -> None:
+        """Checkpoint the WAL every so many commits, outside the write lock.
+
+        The connections do not checkpoint on commit (``wal_autocheckpoint = 0``), where the
+        copy back into the database would run while this process's next writer waits; a
+        passive checkpoint here never blocks a writer or a reader.
+        """
+        if self.path == ":memory:":
+            return
+        self._commits += 1
+        if self._commits < _CHECKPOINT_EVERY:
+            return
+        self._commits = 0
+        try:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+        except sqlite3.OperationalError:  # another process checkpoints: its turn, not ours
+            return
 
     def close(self) -> None:
         """Close every connection this store opened."""

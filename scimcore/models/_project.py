@@ -140,6 +140,22 @@ def project(
     sequences or as the comma-separated query-parameter text. Names of no attribute are ignored.
     """
     rt = resource_type if isinstance(resource_type, ResourceType) else registry._rt(resource_type)
+    top = _top_attributes(registry, rt)
+    include = _selection(_names(attributes), registry, rt)
+    exclude = _selection(_names(excluded_attributes), registry, rt)
+    return _project_level(resource, top, include, exclude)
+
+
+# (registry, resource type, its top-level attributes by lower-cased name), by the two ids
+_TOPS: dict[tuple[int, int], tuple[SchemaRegistry, ResourceType, dict[str, Attribute]]] = {}
+
+
+def _top_attributes(registry: SchemaRegistry, rt: ResourceType) -> dict[str, Attribute]:
+    """The attributes a resource's top level may hold (both are immutable: built once)."""
+    key = (id(registry), id(rt))
+    found = _TOPS.get(key)
+    if found is not None and found[0] is registry and found[1] is rt:
+        return found[2]
     schemas = registry.schemas_of(rt)
     top: dict[str, Attribute] = {a.name.lower(): a for a in COMMON_ATTRIBUTES}
     for attr in schemas[0].attributes:
@@ -147,6 +163,7 @@ def project(
     for ext in schemas[1:]:
         # An extension behaves as a complex attribute keyed by its URN.
         top[ext.id.lower()] = Attribute(name=ext.id, type="complex", sub_attributes=ext.attributes)
-    include = _selection(_names(attributes), registry, rt)
-    exclude = _selection(_names(excluded_attributes), registry, rt)
-    return _project_level(resource, top, include, exclude)
+    if len(_TOPS) >= 256:  # registries made by the hundred (tests): start again
+        _TOPS.clear()
+    _TOPS[key] = (registry, rt, top)
+    return top

@@ -18,8 +18,10 @@ __all__ = ["SqliteStore"]
 
 
 _CHECKPOINT_EVERY = 200
-"""Write commits between two WAL checkpoints (a few pages each: about SQLite's own 1,000-page
-autocheckpoint)."""
+"""Write commits between the first two WAL checkpoints; afterwards the interval follows the
+pages the commits wrote, to about :data:`_CHECKPOINT_FRAMES` per checkpoint."""
+_CHECKPOINT_FRAMES = 1000
+"""WAL pages per checkpoint: SQLite's own ``wal_autocheckpoint`` default."""
 
 _SIMPLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
@@ -79,7 +81,9 @@ class SqliteStore:
         self._all_lock = threading.Lock()
         self._closed = False
         self._write_lock = threading.Lock()
+        self._writer_conn: sqlite3.Connection | None = None  # see _writer
         self._commits = 0  # write commits since the last checkpoint (see _after_commit)
+        self._checkpoint_every = _CHECKPOINT_EVERY
         self._types = frozenset({rt.name for rt in registry.resource_types} | {"User", "Group"})
         self._create_schema(self._connection())
 
@@ -89,6 +93,24 @@ class SqliteStore:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is not None:
             return conn
+        conn = self._local.conn = self._connect()
+        return conn
+
+    def _writer(self, thread_conn: sqlite3.Connection) -> sqlite3.Connection:
+        """The connection this process writes on (while holding the write lock).
+
+        One connection for every writer keeps its page cache warm: SQLite empties a
+        connection's cache whenever another connection has written, so writing on each
+        thread's own connection would start every write on a cold cache.
+        """
+        if self.path == ":memory:":  # each connection is its own database
+            return thread_conn
+        conn = self._writer_conn
+        if conn is None:
+            conn = self._writer_conn = self._connect()
+        return conn
+
+    def _connect(self) -> sqlite3.Connection:
         if self._closed:
             raise ServerError("this store is closed")
         conn = sqlite3.connect(
@@ -104,7 +126,6 @@ class SqliteStore:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")  # group members reference their rows
         register_sqlite_functions(conn)  # scim_lower: str.lower, as compile_sql expects
-        self._local.conn = conn
         with self._all_lock:
             self._all.append(conn)
         return conn
@@ -220,9 +241,9 @@ class SqliteStore:
 
     @contextmanager
     def transaction(self, *, readonly: bool = False) -> Iterator[SqlTransaction]:
-        """One SQLite transaction on this thread's connection."""
+        """One SQLite transaction: a read on this thread's connection, a write on the writer's."""
         conn = self._connection()
-        if conn.in_transaction:
+        if conn.in_transaction or getattr(self._local, "writing", False):
             raise ServerError("transactions on one store do not nest within a thread")
         if readonly:
             conn.execute("BEGIN")
@@ -232,13 +253,16 @@ class SqliteStore:
         # than on SQLite's busy handler, which polls with sleeps of up to 100 ms; other
         # processes still meet at BEGIN IMMEDIATE.
         queued = self._write_lock.acquire(timeout=self._busy_timeout_ms / 1000)
+        self._local.writing = True
         try:
-            conn.execute("BEGIN IMMEDIATE")
-            yield from self._run(conn, readonly=False)
+            writer = self._writer(conn) if queued else conn
+            writer.execute("BEGIN IMMEDIATE")
+            yield from self._run(writer, readonly=False)
         finally:
+            self._local.writing = False
             if queued:
                 self._write_lock.release()
-        self._after_commit(conn)
+        self._after_commit(conn)  # on this thread's own connection: the writer's is not ours now
 
     def _run(self, conn: sqlite3.Connection, *, readonly: bool) -> Iterator[SqlTransaction]:
         tx = SqlTransaction(
@@ -269,13 +293,20 @@ class SqliteStore:
         if self.path == ":memory:":
             return
         self._commits += 1
-        if self._commits < _CHECKPOINT_EVERY:
+        commits = self._commits
+        if commits < self._checkpoint_every:
             return
         self._commits = 0
         try:
-            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            row = conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
         except sqlite3.OperationalError:  # another process checkpoints: its turn, not ours
             return
+        frames = int(row[1]) if row is not None and row[1] is not None else -1
+        if frames > 0:  # aim at about _CHECKPOINT_FRAMES pages per checkpoint, as SQLite does
+            every = commits * _CHECKPOINT_FRAMES // frames
+            self._checkpoint_every = max(
+                _CHECKPOINT_EVERY // 10, min(every, 10 * _CHECKPOINT_EVERY)
+            )
 
     def close(self) -> None:
         """Close every connection this store opened."""
@@ -284,4 +315,5 @@ class SqliteStore:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+        self._writer_conn = None
         self._local = threading.local()

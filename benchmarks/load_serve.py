@@ -14,12 +14,17 @@ Default (peer) mode, each server as documented and then both on one HTTP stack:
   (``benchmarks/scim2_on_uvicorn.py``);
 * ``scimcore-postgres`` when a DSN is given, ``scimcore-memory``.
 
-``--workers-compare`` instead runs ``scimcore serve --workers 2`` beside ``--workers 1`` on SQLite
-(and PostgreSQL when a DSN is given) and prints the ratio.
+``--workers N`` instead runs ``scimcore serve --workers N`` beside ``--workers 1`` on SQLite
+(and PostgreSQL when a DSN is given) and prints the ratio (``--workers-compare`` is
+``--workers 2``).
+
+The run ends with the table docs/benchmarks.md and the README show, in Markdown: requests per
+second and, in brackets, the ratio to scim2-server as documented (or, with ``--workers``, to one
+worker).
 
     python -m benchmarks.load_serve [--seconds 5] [--procs 4] [--threads 4]
         [--pg postgresql://postgres@127.0.0.1:5432/test] [--only scimcore-sqlite,scim2-server]
-        [--workers-compare]
+        [--workers N | --workers-compare]
 
 Not run in CI: the numbers depend on the machine (and on whatever else shares its cores).
 """
@@ -279,9 +284,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pg", default=os.environ.get("SCIMCORE_TEST_PG_DSN"))
     parser.add_argument("--only", default="")
     parser.add_argument(
-        "--workers-compare", action="store_true", help="scimcore --workers 2 against --workers 1"
+        "--workers",
+        type=int,
+        default=0,
+        metavar="N",
+        help="scimcore serve --workers N against --workers 1 (SQLite, and PostgreSQL with --pg)",
     )
+    parser.add_argument("--workers-compare", action="store_true", help="the same as --workers 2")
     args = parser.parse_args(argv)
+    if args.workers_compare and not args.workers:
+        args.workers = 2
+    if args.workers == 1 or args.workers < 0:
+        parser.error("--workers: compare at least 2 workers with 1")
 
     targets: list[tuple[str, Callable[[], Any]]] = []
     tmp = Path(tempfile.mkdtemp(prefix="scimcore-load-"))
@@ -292,12 +306,13 @@ def main(argv: list[str] | None = None) -> int:
         with pg_database(dsn) as db, scimcore_server(db, workers=workers) as base:
             yield base
 
-    if args.workers_compare:
-        for n in (1, 2):
+    many = args.workers
+    if many:
+        for n in (1, many):
             db = f"sqlite:///{tmp / f'load-w{n}.db'}"
             targets.append((f"sqlite-w{n}", lambda db=db, n=n: scimcore_server(db, workers=n)))
         if dsn:
-            targets += [(f"postgres-w{n}", lambda n=n: pg_target(n)) for n in (1, 2)]
+            targets += [(f"postgres-w{n}", lambda n=n: pg_target(n)) for n in (1, many)]
     else:
         targets.append(("scimcore-sqlite", lambda: scimcore_server(f"sqlite:///{tmp / 'a.db'}")))
         targets.append(("scim2-server", scim2_server))
@@ -348,8 +363,8 @@ def main(argv: list[str] | None = None) -> int:
         ("as documented", "scimcore-sqlite", "scim2-server"),
         ("one stack: uvicorn+httptools", "scimcore-sqlite", "scim2-uvicorn"),
         ("one stack: wsgiref (HTTP/1.0)", "scimcore-wsgiref", "scim2-server"),
-        ("workers 2 / 1, SQLite", "sqlite-w2", "sqlite-w1"),
-        ("workers 2 / 1, PostgreSQL", "postgres-w2", "postgres-w1"),
+        (f"workers {many} / 1, SQLite", f"sqlite-w{many}", "sqlite-w1"),
+        (f"workers {many} / 1, PostgreSQL", f"postgres-w{many}", "postgres-w1"),
     ]
     print("\nrequests per second:")
     print(f"{'':18} " + " ".join(f"{op:>9}" for op in OPS))
@@ -361,7 +376,48 @@ def main(argv: list[str] | None = None) -> int:
             a, b = table[ours], table[theirs]
             cells = " ".join(f"{a[op] / b[op]:8.2f}x" if b[op] else f"{'-':>9}" for op in OPS)
             print(f"{label:31} {ours} / {theirs}: {cells}")
+    print("\nMarkdown (docs/benchmarks.md, README):\n")
+    print(markdown(table, workers=many))
     return 0
+
+
+_LABELS = {
+    "scimcore-sqlite": "scimcore serve, SQLite (uvicorn + httptools)",
+    "scimcore-postgres": "scimcore serve, PostgreSQL",
+    "scimcore-memory": "scimcore serve, memory",
+    "scimcore-wsgiref": "scimcore serve --server wsgiref (scim2-server's stack)",
+    "scim2-server": "scim2-server, as documented (wsgiref, HTTP/1.0)",
+    "scim2-uvicorn": "scim2-server under uvicorn + httptools (scimcore's stack)",
+}
+
+
+def markdown(table: dict[str, dict[str, float]], *, workers: int = 0) -> str:
+    """The requests-per-second table with each figure's ratio to its reference, in brackets.
+
+    The reference is scim2-server as documented, except on scimcore's wsgiref row (scim2-server
+    on that stack too) and scim2-server's own rows; with ``workers``, each store's one-worker row.
+    """
+    heads = {"get": "GET by id", "filter": "filter userName", "post": "POST", "patch": "PATCH"}
+    lines = ["| server | " + " | ".join(heads[op] for op in OPS) + " |"]
+    lines.append("|---|" + "---|" * len(OPS))
+    for name, row in table.items():
+        if workers:
+            kind, _, n = name.partition("-w")
+            label = (
+                f"scimcore serve --workers {n}, {'SQLite' if kind == 'sqlite' else 'PostgreSQL'}"
+            )
+            ref = table.get(f"{kind}-w1") if n != "1" else None
+        else:
+            label = _LABELS.get(name, name)
+            ref = None if name.startswith("scim2") else table.get("scim2-server")
+        cells = []
+        for op in OPS:
+            cell = f"{row[op]:.0f}"
+            if ref and ref.get(op):
+                cell += f" ({row[op] / ref[op]:.2f}\u00d7)"
+            cells.append(cell)
+        lines.append(f"| {label} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ _TOKENISH = re.compile(
     r"([^&;#/?\s'\"]*)"
 )
 _BEARER = re.compile(r"(?i)(bearer\s+|bearer%20)([A-Za-z0-9._~+/=-]+)")
+_MAYBE = re.compile(r"[=:%\s]")
+"""What every match of the two patterns above (or a percent-encoding) contains."""
 
 
 def redact_url(path: str) -> str:
@@ -24,6 +26,8 @@ def redact_url(path: str) -> str:
     reveals a secret, the decoded, redacted form is returned, so nothing secret survives in
     either spelling.
     """
+    if _MAYBE.search(path) is None:
+        return path  # no "=", ":", "%" nor space: nothing to decode, no pattern can match
     out = _BEARER.sub(lambda m: m.group(1) + _REDACTED, _TOKENISH.sub(_sub, path))
     decoded = path
     for _ in range(3):  # doubly encoded paths too

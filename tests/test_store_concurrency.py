@@ -182,3 +182,29 @@ def test_sqlite_checkpoints_the_wal_outside_commits(tmp_path: Any) -> None:
         assert 0 < frames <= 2 * _CHECKPOINT_FRAMES
     finally:
         store.close()
+
+
+def test_sqlite_closes_the_connection_of_a_thread_that_ended(tmp_path: Any) -> None:
+    """A server that starts a thread per request (wsgiref's) must not keep every request's
+    connection, and its open files, until the process runs out of them."""
+    from scimcore.store import SqliteStore
+
+    store = SqliteStore(str(tmp_path / "scim.db"))
+    try:
+
+        def request(i: int) -> None:
+            with store.transaction() as tx:
+                tx.create("User", {"schemas": [USER_URN], "id": f"u{i}", "userName": f"u{i}"})
+            with store.transaction(readonly=True) as tx:
+                assert tx.get("User", f"u{i}") is not None
+
+        for i in range(40):
+            thread = threading.Thread(target=request, args=(i,))
+            thread.start()
+            thread.join()
+        # this thread's own connection and the writers' one are all that is left open
+        assert len(store._all) <= 2
+        with store.transaction(readonly=True) as tx:
+            assert tx.search("User", Query(count=0)).total == 40
+    finally:
+        store.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 
@@ -32,6 +33,15 @@ def _json_path(keys: Sequence[str]) -> str:
         f".{k}" if _SIMPLE.match(k) else '."' + k.replace('"', '\\"') + '"' for k in keys
     )
     return "'" + ("$" + parts).replace("'", "''") + "'"
+
+
+class _Held:
+    """A thread's connection, in its thread-local storage: it goes when the thread does."""
+
+    __slots__ = ("__weakref__", "conn")
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
 
 
 class _SqliteDialect(SqlDialect):
@@ -90,11 +100,21 @@ class SqliteStore:
     # -- connections ---------------------------------------------------------------------------
 
     def _connection(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is not None:
-            return conn
-        conn = self._local.conn = self._connect()
+        """This thread's connection, closed when the thread ends (a server that starts a thread
+        per request, as wsgiref's does, would otherwise keep every request's files open)."""
+        held: _Held | None = getattr(self._local, "held", None)
+        if held is not None:
+            return held.conn
+        conn = self._connect()
+        held = self._local.held = _Held(conn)
+        weakref.finalize(held, self._forget, conn)
         return conn
+
+    def _forget(self, conn: sqlite3.Connection) -> None:
+        with self._all_lock:
+            if conn in self._all:
+                self._all.remove(conn)
+        conn.close()
 
     def _writer(self, thread_conn: sqlite3.Connection) -> sqlite3.Connection:
         """The connection this process writes on (while holding the write lock).

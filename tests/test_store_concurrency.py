@@ -208,3 +208,34 @@ def test_sqlite_closes_the_connection_of_a_thread_that_ended(tmp_path: Any) -> N
             assert tx.search("User", Query(count=0)).total == 40
     finally:
         store.close()
+
+
+def test_a_write_after_a_locking_read_sees_every_change_made_since(store: Store) -> None:
+    """Writes after ``get(for_update=True)`` reuse the row's seq/version; a member removal that
+    bumps the group's version in between must not make the next write of that group fail."""
+    from scimcore.schema import GROUP_URN
+
+    with store.transaction() as tx:
+        tx.create("User", {"schemas": [USER_URN], "id": "u1", "userName": "u1"})
+        tx.create(
+            "Group",
+            {
+                "schemas": [GROUP_URN],
+                "id": "g1",
+                "displayName": "G",
+                "members": [{"value": "u1", "type": "User"}],
+            },
+        )
+    with store.transaction() as tx:
+        got = tx.get("Group", "g1", for_update=True)
+        assert got is not None
+        tx.remove_member("u1")
+        tx.delete("User", "u1")
+        stored = tx.replace("Group", "g1", {"schemas": [GROUP_URN], "displayName": "H"})
+        second = tx.replace("Group", "g1", {"schemas": [GROUP_URN], "displayName": "I"})
+    assert second.version == stored.version + 1
+    with store.transaction(readonly=True) as tx:
+        final = tx.get("Group", "g1")
+    assert final is not None
+    assert final.resource["displayName"] == "I"
+    assert final.version == second.version

@@ -249,6 +249,9 @@ class SqlTransaction:
         self._email_table = f"{prefix}user_email"
         self._audit_table = f"{prefix}audit"
         self.closed = False
+        # (type, id) -> (seq, version) of rows this transaction read locked or wrote: a write
+        # after a locking read need not read them again (the lock keeps them as they were)
+        self._held: dict[tuple[str, str], tuple[int, int]] = {}
 
     # -- helpers -------------------------------------------------------------------------------
 
@@ -283,17 +286,22 @@ class SqlTransaction:
         ).fetchone()
         if row is None:
             return None
-        return int(row[0]), int(row[1]), self._d.load(row[2])
+        seq, version = int(row[0]), int(row[1])
+        if lock and not self._readonly:
+            self._held[(rt, id)] = (seq, version)
+        return seq, version, self._d.load(row[2])
 
     def _existing(self, rt: str, id: str, expected_version: int | None) -> tuple[int, int]:
         """The (seq, version) of a resource about to be written, locked; its data unread."""
-        suffix = self._d.for_update()
-        found = self._x(
-            f"SELECT seq, version FROM {self._t(rt)} WHERE id = %s{suffix}", [id]
-        ).fetchone()
-        if found is None:
-            raise NotFound(f"{rt} {id!r} not found")
-        row = int(found[0]), int(found[1])
+        row = self._held.get((rt, id))
+        if row is None:
+            suffix = self._d.for_update()
+            found = self._x(
+                f"SELECT seq, version FROM {self._t(rt)} WHERE id = %s{suffix}", [id]
+            ).fetchone()
+            if found is None:
+                raise NotFound(f"{rt} {id!r} not found")
+            row = int(found[0]), int(found[1])
         if expected_version is not None and row[1] != expected_version:
             raise PreconditionFailed(
                 f"{rt} {id!r} is at version {version_tag(row[1])}, "
@@ -546,7 +554,9 @@ class SqlTransaction:
             [version + 1, self._d.dump(data), seq, version],
         )
         if self._c.rowcount != 1:  # cannot happen while the row is locked; never overwrite
+            self._held.pop((rt, id), None)
             raise PreconditionFailed(f"{rt} {id!r} changed while it was being replaced")
+        self._held[(rt, id)] = (seq, version + 1)
 
     def replace(
         self,
@@ -657,6 +667,7 @@ class SqlTransaction:
     def delete(self, rt: str, id: str, *, expected_version: int | None = None) -> None:
         self._writable()
         seq, version = self._existing(rt, id, expected_version)
+        self._held.pop((rt, id), None)
         self._x(f"DELETE FROM {self._t(rt)} WHERE seq = %s AND version = %s", [seq, version])
         self._x(f"DELETE FROM {self._unique_table} WHERE rt = %s AND seq = %s", [rt, seq])
         if rt == "Group":
@@ -753,6 +764,7 @@ class SqlTransaction:
                 f"UPDATE {self._t('Group')} SET version = %s, data = %s WHERE seq = %s",
                 [int(version) + 1, self._d.dump(data), seq],
             )
+            self._held.pop(("Group", str(data["id"])), None)  # its version moved on
             self._x(
                 f"DELETE FROM {self._members_table} WHERE group_seq = %s AND member_id = %s",
                 [seq, member_id],

@@ -156,7 +156,12 @@ class ScimService:
         error: ScimError | None,
     ) -> ScimResponse:
         """Deliver the records the transactions did not take; a read that must be recorded and
-        cannot be is not answered (500), a failure is answered as it was."""
+        cannot be is not answered (500), a failure is answered as it was.
+
+        A Bulk is answered as it was too: each operation committed (with its own record) or
+        rolled back before this point, so a 500 now would tell the client that operations it
+        can no longer undo did not happen.
+        """
         auditor = self._auditor
         own = None
         if not trace.audited and auditor.wants(trace.action, response.status):
@@ -164,7 +169,8 @@ class ScimService:
             records.append(own)
         stored = auditor.deliver(records)
         auditor.sweep(call.ctx)
-        if not stored and own is not None and response.status < 400:
+        committed = trace.action == "bulk"
+        if not stored and own is not None and response.status < 400 and not committed:
             failed = ServerError(
                 "the audit record of this request could not be written; the server log has"
                 " the details"

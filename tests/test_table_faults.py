@@ -1,0 +1,580 @@
+"""Fault injection in every site write of the application stores: an error, and nothing changed.
+
+For each application store main has (Magento, Drupal, Django, and a generic ``TableStore`` with
+a ``MetaStorage`` and ``TableGroups``), on SQLite and MariaDB, each request kind (POST, PUT,
+PATCH, DELETE by deletion and by deactivation, a group membership PATCH, a group DELETE, a
+Bulk) is run with one
+of its writes made to fail:
+
+- **by the database**: a trigger refusing that kind of write (INSERT, UPDATE or DELETE) on that
+  table, for every table the request writes (main table, meta/EAV/field tables, membership and
+  role rows, hook writes such as sessions, login locks and grid rows, the side table, the audit
+  table);
+- **by statement number**: the n-th write statement of the request fails (a
+  ``before_cursor_execute`` listener raises the driver's OperationalError), for every n until
+  the request has no n-th write and succeeds.
+
+Each time the client gets an error and a snapshot of every table (the site's and SCIM's side
+table) is what it was before; the audit table gains only records of failed requests.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
+
+from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, create_engine, text
+from sqlalchemy import event as sa_event
+
+from examples._sql import run_script
+from scimcore.mapping import mapping_from_dict
+from scimcore.service import BearerTokens, ScimService, ServiceConfig
+from scimcore.store import MetaStorage, TableGroups, TableStore, UserTable
+from tests._service_support import BASE, GROUP_URN, TOKEN, USER_URN, call, patch
+
+ROOT = Path(__file__).resolve().parents[1]
+BULK_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
+ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
+APPS = ["magento", "drupal", "django", "generic"]
+BACKENDS = ["sqlite", "mariadb"]
+KINDS = ["post", "put", "patch", "delete", "retire", "members", "drop_group", "bulk"]
+_WRITE = re.compile(
+    r"^\s*(?:(?P<ins>INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO|(?P<upd>UPDATE)|(?P<del>DELETE)\s+FROM)"
+    r"\s+[`\"]?(?P<table>\w+)",
+    re.IGNORECASE,
+)
+
+
+# -- the databases -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def mariadb() -> Iterator[str]:
+    """A MariaDB database for this module (dropped after); skips with the reason without one."""
+    import os
+
+    server = os.environ.get("SCIMCORE_TEST_MYSQL_URL")
+    if not server:
+        pytest.skip("MariaDB not configured: set SCIMCORE_TEST_MYSQL_URL to run this test")
+    pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
+
+    base = make_url(server)
+    name = f"scimcore_f_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
+            )
+    except OperationalError as exc:
+        admin.dispose()
+        pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
+    try:
+        yield base.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.dispose()
+
+
+@pytest.fixture(scope="module")
+def django_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file Django's ``migrate`` made (in a child process), copied by each test."""
+    pytest.importorskip("django", reason="Django is in the django extra")
+    where = tmp_path_factory.mktemp("django-template") / "site.db"
+    env = {
+        "PYTHONPATH": str(ROOT),
+        "DJANGO_DB_URL": f"sqlite:///{where}",
+        "PATH": "/usr/bin:/bin",
+    }
+    done = subprocess.run(
+        [sys.executable, "-m", "tests._django_example", "setup"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=240,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr[-4000:]
+    return where
+
+
+def _drop_everything(engine: Engine) -> None:
+    """An empty database again (MariaDB: the module's database is reused by each test)."""
+    with engine.begin() as conn:
+        names = [
+            r[0] for r in conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
+        ]
+        for trigger in conn.exec_driver_sql("SHOW TRIGGERS").all():
+            conn.exec_driver_sql(f"DROP TRIGGER IF EXISTS `{trigger[0]}`")
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+        for name in names:
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS `{name}`")
+        conn.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+
+
+# -- the sites -----------------------------------------------------------------------------------
+
+
+@attrs.define
+class Site:
+    """One application store over a fresh site, with two users and a group made over SCIM."""
+
+    app: str
+    backend: str
+    url: str
+    service: ScimService
+    engine: Engine
+    ids: dict[str, str] = attrs.field(factory=dict)
+
+    @property
+    def store(self) -> TableStore:
+        store = self.service.store
+        assert isinstance(store, TableStore)
+        return store
+
+
+_GENERIC_MAPPING = {
+    "rules": [
+        {"scim": "userName", "field": "login", "required": True},
+        {"scim": "emails[primary eq true].value", "field": "email"},
+        {"scim": "displayName", "field": "display"},
+        {"scim": "password", "field": "pass", "direction": "to_app"},
+        {
+            "scim": "active",
+            "field": "active",
+            "transform": "call:faults_active_flag",
+            "to_scim": "call:faults_active",
+        },
+        {"scim": "name.givenName", "meta": "first_name"},
+        {"scim": "name.familyName", "meta": "last_name"},
+        {"scim": "title", "meta": "title"},
+    ]
+}
+
+
+def _generic_tables(engine: Engine) -> None:
+    meta = MetaData()
+    Table(
+        "site_users",
+        meta,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("login", String(60), nullable=False, unique=True),
+        Column("email", String(100), nullable=False, server_default=""),
+        Column("display", String(250), nullable=False, server_default=""),
+        Column("pass", String(255), nullable=False, server_default=""),
+        Column("active", Integer, nullable=False, server_default="1"),
+    )
+    Table(
+        "site_usermeta",
+        meta,
+        Column("umeta_id", Integer, primary_key=True, autoincrement=True),
+        Column("user_id", Integer, nullable=False, index=True),
+        Column("meta_key", String(255), nullable=True),
+        Column("meta_value", Text, nullable=True),
+    )
+    Table(
+        "site_groups",
+        meta,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("name", String(150), nullable=False, unique=True),
+    )
+    Table(
+        "site_user_groups",
+        meta,
+        Column("id", Integer, primary_key=True, autoincrement=True),
+        Column("user_id", Integer, nullable=False),
+        Column("group_id", Integer, nullable=False),
+    )
+    meta.create_all(engine)
+
+
+def _config(**options: Any) -> ServiceConfig:
+    return ServiceConfig(
+        base_url=BASE,
+        authenticator=BearerTokens.from_tokens({"idp": TOKEN}),
+        audit_to_store=True,
+        **options,
+    )
+
+
+def _service(app: str, url: str, deprovision: str) -> ScimService:
+    """The store the app's own example (or factory) builds, over ``url``."""
+    env = {"SCIM_TOKEN": TOKEN, "SCIM_BASE_URL": BASE}
+    if app == "magento":
+        from examples.magento.app import build_service as magento
+
+        return magento({**env, "MAGENTO_DB_URL": url, "MAGENTO_DEPROVISION": deprovision})
+    if app == "drupal":
+        from examples.drupal.app import build_service as drupal
+
+        return drupal({**env, "DRUPAL_DB_URL": url, "DRUPAL_DEPROVISION": deprovision})
+    if app == "django":
+        from scimcore.apps.django import django_hasher, django_store
+
+        store = django_store(url, deprovision=deprovision)
+        return ScimService(store, _config(password_hasher=django_hasher(1000).hash))
+    from scimcore.mapping import register_transform
+
+    register_transform("faults_active_flag", lambda active: 0 if active is False else 1)
+    register_transform("faults_active", lambda flag: None if flag is None else bool(flag))
+    users = UserTable(
+        table="site_users",
+        key="id",
+        mapping=mapping_from_dict(_GENERIC_MAPPING),
+        storages=(MetaStorage("site_usermeta", "user_id", "meta_key", "meta_value"),),
+        deprovision="delete" if deprovision == "delete" else "deactivate",
+    )
+    groups = TableGroups("site_groups", "id", "name", "site_user_groups", "user_id", "group_id")
+    return ScimService(TableStore(url, users=users, groups=groups), _config())
+
+
+def _prepare(app: str, backend: str, url: str, engine: Engine, django: Path | None) -> None:
+    """The site's own tables and seed rows, before any SCIM request."""
+    if app == "magento":
+        script = "schema.mysql.sql" if backend == "mariadb" else "schema.sql"
+        run_script(url, ROOT / "examples" / "magento" / script)
+    elif app == "drupal":
+        script = "schema.mysql.sql" if backend == "mariadb" else "schema.sql"
+        run_script(url, ROOT / "examples" / "drupal" / script)
+    elif app == "generic":
+        _generic_tables(engine)
+    else:
+        assert django is not None
+        shutil.copyfile(django, url.removeprefix("sqlite:///"))
+
+
+def _person(who: str, **extra: Any) -> dict[str, Any]:
+    return {
+        "schemas": [USER_URN],
+        "userName": f"{who}@example.com",
+        "name": {"givenName": who.title(), "familyName": "Tester"},
+        "emails": [{"value": f"{who}@example.com", "type": "work", "primary": True}],
+        "password": "Str0ng-Password!",
+        "title": "Engineer",
+        "active": True,
+        **extra,
+    }
+
+
+def _site_rows(site: Site) -> None:
+    """What the site itself keeps beside the users: Drupal sessions, a Django group permission."""
+    a, b = (_key(site, site.ids[n]) for n in ("a", "b"))
+    with site.engine.begin() as conn:
+        if site.app == "drupal":
+            for uid in (a, b):
+                conn.execute(
+                    text("INSERT INTO sessions (uid, sid, timestamp) VALUES (:u, :s, 1)"),
+                    {"u": uid, "s": f"sid-{uid}"},
+                )
+        if site.app == "django":
+            conn.execute(
+                text(
+                    "INSERT INTO auth_group_permissions (group_id, permission_id)"
+                    " SELECT :g, id FROM auth_permission WHERE codename = 'view_user'"
+                ),
+                {"g": _key(site, site.ids["g"], "Group")},
+            )
+
+
+def _key(site: Site, scim_id: str, rt: str = "User") -> Any:
+    with site.store.transaction(readonly=True) as tx:
+        if rt == "User":
+            return tx.key_of("User", scim_id)
+        assert tx.groups is not None
+        return tx.groups.key_of(scim_id)
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def _site(
+    request: pytest.FixtureRequest, app: str, backend: str, tmp_path: Path, deprovision: str
+) -> Iterator[Site]:
+    django = None
+    if backend == "mariadb":
+        if app == "django":
+            pytest.skip(
+                "the Django example runs on SQLite and PostgreSQL (issue #14 point 4); Django's"
+                " MariaDB backend needs mysqlclient, which is not installed"
+            )
+        url = str(request.getfixturevalue("mariadb"))
+    else:
+        url = f"sqlite:///{tmp_path / 'site.db'}"
+        if app == "django":
+            django = request.getfixturevalue("django_template")
+    engine = create_engine(url)
+    if backend == "mariadb":
+        _drop_everything(engine)
+    _prepare(app, backend, url, engine, django)
+    service = _service(app, url, deprovision)
+    site = Site(app, backend, url, service, engine)
+    for name in ("a", "b"):
+        r = call(service, "POST", "/Users", _person(name))
+        assert r.status == 201, r.body
+        site.ids[name] = r.json()["id"]
+    body = {"schemas": [GROUP_URN], "displayName": "Staff", "members": [{"value": site.ids["b"]}]}
+    r = call(service, "POST", "/Groups", body)
+    assert r.status == 201, r.body
+    site.ids["g"] = r.json()["id"]
+    _site_rows(site)
+    try:
+        yield site
+    finally:
+        site.store.close()
+        engine.dispose()
+
+
+# -- requests, snapshots, faults -----------------------------------------------------------------
+
+
+def _request(site: Site, kind: str) -> tuple[str, str, Any]:
+    """The request of ``kind``: method, path, body."""
+    a, b, g = site.ids["a"], site.ids["b"], site.ids["g"]
+    if kind == "post":
+        return "POST", "/Users", _person("carol")
+    if kind == "put":
+        return "PUT", f"/Users/{a}", _person("a", title="Director", name={"givenName": "Ann"})
+    if kind == "patch":
+        return (
+            "PATCH",
+            f"/Users/{a}",
+            patch(
+                {"op": "replace", "path": "name.givenName", "value": "Anna"},
+                {"op": "replace", "path": "title", "value": "Lead"},
+                {"op": "replace", "path": "password", "value": "An0ther-Password!"},
+                {"op": "replace", "path": "active", "value": False},
+            ),
+        )
+    if kind in ("delete", "retire"):
+        return "DELETE", f"/Users/{b}", None
+    if kind == "members":
+        return (
+            "PATCH",
+            f"/Groups/{g}",
+            patch(
+                {"op": "add", "path": "members", "value": [{"value": a}]},
+                {"op": "remove", "path": f'members[value eq "{b}"]'},
+            ),
+        )
+    if kind == "drop_group":
+        return "DELETE", f"/Groups/{g}", None
+    assert kind == "bulk"
+    op = {"method": "PATCH", "path": f"/Users/{a}", "data": patch(
+        {"op": "replace", "path": "name.givenName", "value": "Anna"},
+        {"op": "replace", "path": "title", "value": "Lead"},
+    )}  # fmt: skip
+    return "POST", "/Bulk", {"schemas": [BULK_URN], "Operations": [op]}
+
+
+def _tables(engine: Engine) -> list[str]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            rows = conn.exec_driver_sql(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        else:
+            rows = conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
+        return sorted(str(r[0]) for r in rows)
+
+
+def _snapshot(site: Site) -> dict[str, list[str]]:
+    """Every row of every table but the audit log, as text, in a stable order."""
+    audit = site.store.audit_name
+    out: dict[str, list[str]] = {}
+    with site.engine.connect() as conn:
+        for name in _tables(site.engine):
+            if name != audit:
+                q = "`" if site.backend == "mariadb" else '"'
+                rows = conn.exec_driver_sql(f"SELECT * FROM {q}{name}{q}")
+                out[name] = sorted(repr(tuple(r)) for r in rows)
+    return out
+
+
+def _audit(site: Site) -> list[dict[str, Any]]:
+    with site.engine.connect() as conn:
+        rows = conn.exec_driver_sql(f"SELECT data FROM {site.store.audit_name}")
+        return [json.loads(r[0]) for r in rows]
+
+
+@attrs.define
+class _Faults:
+    """Counts a request's write statements; fails the n-th (or every audit insert)."""
+
+    audit: str
+    fail_at: int = 0
+    fail_audit: bool = False
+    count: int = 0
+    failed: str = ""
+    seen: list[tuple[str, str, int]] = attrs.field(factory=list)
+
+    def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        found = _WRITE.match(statement)
+        if found is None:
+            return
+        self.count += 1
+        table = found["table"]
+        refuse = self.count == self.fail_at or (self.fail_audit and table == self.audit)
+        if refuse:
+            self.failed = table
+            raise conn.dialect.loaded_dbapi.OperationalError(*_error_args(conn))
+
+    def after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        found = _WRITE.match(statement)
+        if found is not None:
+            verb = "INSERT" if found["ins"] else "UPDATE" if found["upd"] else "DELETE"
+            self.seen.append((verb, found["table"], int(cursor.rowcount or 0)))
+
+
+def _error_args(conn: Any) -> tuple[Any, ...]:
+    if conn.dialect.name == "mysql":
+        return (1205, "Lock wait timeout exceeded; try restarting transaction (injected)")
+    return ("database is locked (injected)",)
+
+
+@pytest.fixture
+def faults() -> Iterator[Callable[[Site], _Faults]]:
+    attached: list[tuple[Engine, _Faults]] = []
+
+    def attach(site: Site) -> _Faults:
+        probe = _Faults(site.store.audit_name)
+        sa_event.listen(site.store.engine, "before_cursor_execute", probe.before)
+        sa_event.listen(site.store.engine, "after_cursor_execute", probe.after)
+        attached.append((site.store.engine, probe))
+        return probe
+
+    yield attach
+    for engine, probe in attached:
+        sa_event.remove(engine, "before_cursor_execute", probe.before)
+        sa_event.remove(engine, "after_cursor_execute", probe.after)
+
+
+def _failed(response: Any, kind: str) -> list[int]:
+    """The statuses the client was told (a Bulk: its operations'); each must be an error."""
+    if kind == "bulk" and response.status == 200:
+        return [int(op["status"]) for op in response.json()["Operations"]]
+    return [response.status]
+
+
+def _assert_failed_and_unchanged(
+    site: Site, kind: str, response: Any, before: dict[str, list[str]], audited: set[str], why: str
+) -> None:
+    statuses = _failed(response, kind)
+    assert all(s >= 400 for s in statuses), (why, response.status, response.body)
+    if response.status >= 400:
+        assert response.json()["schemas"] == [ERROR_URN], why
+    after = _snapshot(site)
+    changed = {t for t in before if before[t] != after.get(t)}
+    assert after == before, (why, sorted(changed))
+    new = [r for r in _audit(site) if r["id"] not in audited]  # failures' (and a Bulk's own)
+    assert all(int(r["status"]) >= 400 or r["action"] == "bulk" for r in new), (
+        why,
+        json.dumps(new),
+    )
+
+
+def _trigger(site: Site, verb: str, table: str) -> str:
+    name = f"fault_{verb.lower()}_{table}"[:60]
+    if site.backend == "mariadb":
+        ddl = (
+            f"CREATE TRIGGER `{name}` BEFORE {verb} ON `{table}` FOR EACH ROW"
+            " SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the site'"
+        )
+    else:
+        ddl = (
+            f'CREATE TRIGGER "{name}" BEFORE {verb} ON "{table}"'
+            " BEGIN SELECT RAISE(ABORT, 'refused by the site'); END"
+        )
+    with site.engine.begin() as conn:
+        conn.exec_driver_sql(ddl)
+    return name
+
+
+def _drop_trigger(site: Site, name: str) -> None:
+    with site.engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+
+
+# -- the tests -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("app", APPS)
+def test_every_site_write_that_fails_changes_nothing(
+    app: str,
+    kind: str,
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    faults: Callable[[Site], _Faults],
+) -> None:
+    deprovision = "delete" if kind == "delete" else "deactivate"
+    for site in _site(request, app, backend, tmp_path, deprovision):
+        method, path, body = _request(site, kind)
+        probe = faults(site)
+
+        # every audit insert refused: the request fails, and shows every write it makes
+        before, audited = _snapshot(site), {r["id"] for r in _audit(site)}
+        probe.fail_audit = True
+        r = call(site.service, method, path, body)
+        probe.fail_audit = False
+        _assert_failed_and_unchanged(site, kind, r, before, audited, "audit refused")
+        writes = {(verb, table) for verb, table, rows in probe.seen if rows > 0}
+        assert ("INSERT", site.store.side_name) in writes or any(
+            t == site.store.side_name for _, t in writes
+        ), probe.seen
+
+        # the database refuses each kind of write the request makes, in turn
+        for verb, table in sorted(writes):
+            if table == site.store.audit_name:
+                continue  # refused above, and a trigger would refuse the failure's record too
+            trigger = _trigger(site, verb, table)
+            audited = {r["id"] for r in _audit(site)}
+            r = call(site.service, method, path, body)
+            _drop_trigger(site, trigger)
+            _assert_failed_and_unchanged(site, kind, r, before, audited, f"{verb} {table}")
+            if site.backend == "mariadb":
+                assert all(s >= 500 for s in _failed(r, kind)), (verb, table, r.body)
+
+        # the n-th write statement fails, for every n, until there is no n-th write
+        n = 0
+        while True:
+            n += 1
+            assert n < 200, "the request never got through"
+            probe.count, probe.fail_at = 0, n
+            audited = {r["id"] for r in _audit(site)}
+            r = call(site.service, method, path, body)
+            probe.fail_at = 0
+            if probe.count < n:  # no n-th write: the request went through
+                break
+            if (
+                kind == "bulk"
+                and probe.failed == site.store.audit_name
+                and _failed(r, kind) == [200]
+            ):
+                # the Bulk's own record, kept after its operation committed with its record:
+                # the answer stands (the operation is done), and this was the last write
+                assert probe.count == n, probe.seen
+                break
+            _assert_failed_and_unchanged(site, kind, r, before, audited, f"statement {n}")
+            assert all(s >= 500 for s in _failed(r, kind)), (n, r.body)
+        assert all(s < 300 for s in _failed(r, kind)), r.body
+        assert n > 2  # the request wrote the site, the side table and the audit table
+        assert _snapshot(site) != before

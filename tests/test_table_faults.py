@@ -578,3 +578,58 @@ def test_every_site_write_that_fails_changes_nothing(
         assert all(s < 300 for s in _failed(r, kind)), r.body
         assert n > 2  # the request wrote the site, the side table and the audit table
         assert _snapshot(site) != before
+
+
+def _refuse_audit(site: Site, key: str, value: str) -> None:
+    """A trigger on the audit table refusing the records whose ``key`` is ``value``."""
+    audit = site.store.audit_name
+    if site.backend == "mariadb":
+        ddl = (
+            f"CREATE TRIGGER refuse_audit BEFORE INSERT ON `{audit}` FOR EACH ROW"
+            f" IF JSON_VALUE(NEW.data, '$.{key}') = '{value}' THEN"
+            " SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the audit table'; END IF"
+        )
+    else:
+        ddl = (
+            f"CREATE TRIGGER refuse_audit BEFORE INSERT ON {audit}"
+            f" WHEN json_extract(NEW.data, '$.{key}') = '{value}'"
+            " BEGIN SELECT RAISE(ABORT, 'refused by the audit table'); END"
+        )
+    with site.engine.begin() as conn:
+        conn.exec_driver_sql(ddl)
+
+
+@pytest.mark.parametrize("refused", ["operation", "bulk"])
+@pytest.mark.parametrize("app", APPS)
+def test_a_bulk_is_answered_as_it_committed(
+    app: str, refused: str, backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """One operation's audit record is refused (or the Bulk's own): that operation is reported
+    failed and left nothing; the others are reported done and committed with their records."""
+    for site in _site(request, app, backend, tmp_path, "deactivate"):
+        a = site.ids["a"]
+        if refused == "operation":
+            _refuse_audit(site, "userName", "refused@example.com")
+        else:
+            _refuse_audit(site, "action", "bulk")
+        ops = [
+            {"method": "PATCH", "path": f"/Users/{a}",
+             "data": patch({"op": "replace", "path": "title", "value": "Lead"})},
+            {"method": "POST", "path": "/Users", "bulkId": "r", "data": _person("refused")},
+            {"method": "POST", "path": "/Users", "bulkId": "k", "data": _person("kept")},
+        ]  # fmt: skip
+        r = call(site.service, "POST", "/Bulk", {"schemas": [BULK_URN], "Operations": ops})
+        assert r.status == 200, r.body
+        statuses = [op["status"] for op in r.json()["Operations"]]
+        assert statuses == (
+            ["200", "500", "201"] if refused == "operation" else ["200", "201", "201"]
+        )
+        assert call(site.service, "GET", f"/Users/{a}").json()["title"] == "Lead"
+        listed = call(site.service, "GET", "/Users", query={"count": "50"}).json()
+        names = sorted(u["userName"] for u in listed["Resources"])
+        expected = ["a@example.com", "b@example.com", "kept@example.com"]
+        if refused == "bulk":
+            expected.append("refused@example.com")
+        assert names == sorted(expected)
+        done = {(e["action"], e.get("userName"), e["status"]) for e in _audit(site)}
+        assert {("patch", "a@example.com", 200), ("create", "kept@example.com", 201)} <= done

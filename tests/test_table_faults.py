@@ -1,21 +1,22 @@
 """Fault injection in every site write of the application stores: an error, and nothing changed.
 
 For each application store main has (Magento, Drupal, Django, and a generic ``TableStore`` with
-a ``MetaStorage`` and ``TableGroups``), on SQLite and MariaDB, each request kind (POST, PUT,
-PATCH, DELETE by deletion and by deactivation, a group membership PATCH, a group DELETE, a
-Bulk) is run with one
-of its writes made to fail:
+a ``MetaStorage`` and ``TableGroups``), on SQLite and MariaDB (the generic store and Django on
+PostgreSQL too), each request kind (POST, PUT, PATCH, DELETE by deletion and by deactivation, a
+group membership PATCH, a group DELETE, a Bulk) is run with one of its writes made to fail:
 
 - **by the database**: a trigger refusing that kind of write (INSERT, UPDATE or DELETE) on that
   table, for every table the request writes (main table, meta/EAV/field tables, membership and
-  role rows, hook writes such as sessions, login locks and grid rows, the side table, the audit
-  table);
+  role rows, hook writes such as sessions, login locks and grid rows, the side table), and every
+  insert into the audit table;
 - **by statement number**: the n-th write statement of the request fails (a
   ``before_cursor_execute`` listener raises the driver's OperationalError), for every n until
   the request has no n-th write and succeeds.
 
 Each time the client gets an error and a snapshot of every table (the site's and SCIM's side
-table) is what it was before; the audit table gains only records of failed requests.
+table) is what it was before; the audit table gains only records of failed requests. Django's
+tables come from Django's own ``migrate`` (run once per module in a child process); MariaDB gets
+one database per module, PostgreSQL one per test, dropped after.
 """
 
 from __future__ import annotations
@@ -48,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BULK_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 APPS = ["magento", "drupal", "django", "generic"]
-BACKENDS = ["sqlite", "mariadb"]
+BACKENDS = ["sqlite", "mariadb", "postgres"]
 KINDS = ["post", "put", "patch", "delete", "retire", "members", "drop_group", "bulk"]
 _WRITE = re.compile(
     r"^\s*(?:(?P<ins>INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO|(?P<upd>UPDATE)|(?P<del>DELETE)\s+FROM)"
@@ -96,11 +97,55 @@ def django_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file Django's ``migrate`` made (in a child process), copied by each test."""
     pytest.importorskip("django", reason="Django is in the django extra")
     where = tmp_path_factory.mktemp("django-template") / "site.db"
-    env = {
-        "PYTHONPATH": str(ROOT),
-        "DJANGO_DB_URL": f"sqlite:///{where}",
-        "PATH": "/usr/bin:/bin",
-    }
+    _migrate(f"sqlite:///{where}")
+    return where
+
+
+@pytest.fixture(scope="module")
+def postgres() -> Iterator[Callable[[str | None], str]]:
+    """Fresh PostgreSQL databases (empty, or copies of a template), dropped after the module."""
+    import os
+
+    dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
+    if not dsn:
+        pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this test")
+    psycopg = pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is needed")
+    from sqlalchemy.engine import make_url
+
+    try:
+        admin = psycopg.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"PostgreSQL at {dsn} is not reachable: {exc}")
+    made: list[str] = []
+
+    def create(template: str | None = None) -> str:
+        name = f"scimcore_f_{uuid.uuid4().hex[:12]}"
+        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
+        admin.execute(f'CREATE DATABASE "{name}"{copy}')
+        made.append(name)
+        url = make_url(dsn).set(drivername="postgresql+psycopg", database=name)
+        return url.render_as_string(hide_password=False)
+
+    try:
+        yield create
+    finally:
+        for name in reversed(made):
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+@pytest.fixture(scope="module")
+def django_postgres(postgres: Callable[[str | None], str]) -> str:
+    """A PostgreSQL database Django's ``migrate`` made, the template of each test's database."""
+    pytest.importorskip("django", reason="Django is in the django extra")
+    url = postgres(None)
+    _migrate(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    return url
+
+
+def _migrate(url: str) -> None:
+    """Django's ``migrate`` on ``url``, in a child process (Django's settings are global)."""
+    env = {"PYTHONPATH": str(ROOT), "DJANGO_DB_URL": url, "PATH": "/usr/bin:/bin"}
     done = subprocess.run(
         [sys.executable, "-m", "tests._django_example", "setup"],
         cwd=ROOT,
@@ -111,7 +156,6 @@ def django_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
         check=False,
     )
     assert done.returncode == 0, done.stderr[-4000:]
-    return where
 
 
 def _drop_everything(engine: Engine) -> None:
@@ -254,7 +298,7 @@ def _prepare(app: str, backend: str, url: str, engine: Engine, django: Path | No
         run_script(url, ROOT / "examples" / "drupal" / script)
     elif app == "generic":
         _generic_tables(engine)
-    else:
+    elif backend == "sqlite":
         assert django is not None
         shutil.copyfile(django, url.removeprefix("sqlite:///"))
 
@@ -316,6 +360,11 @@ def _site(
                 " MariaDB backend needs mysqlclient, which is not installed"
             )
         url = str(request.getfixturevalue("mariadb"))
+    elif backend == "postgres":
+        if app in ("magento", "drupal"):
+            pytest.skip(f"examples/{app} has MariaDB and SQLite schema files, none for PostgreSQL")
+        template = request.getfixturevalue("django_postgres") if app == "django" else None
+        url = request.getfixturevalue("postgres")(template)
     else:
         url = f"sqlite:///{tmp_path / 'site.db'}"
         if app == "django":
@@ -390,6 +439,11 @@ def _tables(engine: Engine) -> list[str]:
             rows = conn.exec_driver_sql(
                 "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
             )
+        elif engine.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql(
+                "SELECT table_name FROM information_schema.tables"
+                " WHERE table_schema = 'public' AND table_type = 'BASE TABLE'"
+            )
         else:
             rows = conn.exec_driver_sql("SHOW FULL TABLES WHERE Table_type = 'BASE TABLE'")
         return sorted(str(r[0]) for r in rows)
@@ -446,6 +500,8 @@ class _Faults:
 def _error_args(conn: Any) -> tuple[Any, ...]:
     if conn.dialect.name == "mysql":
         return (1205, "Lock wait timeout exceeded; try restarting transaction (injected)")
+    if conn.dialect.name == "postgresql":
+        return ("canceling statement due to lock timeout (injected)",)
     return ("database is locked (injected)",)
 
 
@@ -497,6 +553,13 @@ def _trigger(site: Site, verb: str, table: str) -> str:
             f"CREATE TRIGGER `{name}` BEFORE {verb} ON `{table}` FOR EACH ROW"
             " SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the site'"
         )
+    elif site.backend == "postgres":
+        ddl = (
+            "CREATE OR REPLACE FUNCTION fault_refuse() RETURNS trigger LANGUAGE plpgsql AS"
+            " $$ BEGIN RAISE EXCEPTION 'refused by the site'; END $$;"
+            f' CREATE TRIGGER "{name}" BEFORE {verb} ON "{table}"'
+            " FOR EACH ROW EXECUTE FUNCTION fault_refuse()"
+        )
     else:
         ddl = (
             f'CREATE TRIGGER "{name}" BEFORE {verb} ON "{table}"'
@@ -507,9 +570,10 @@ def _trigger(site: Site, verb: str, table: str) -> str:
     return name
 
 
-def _drop_trigger(site: Site, name: str) -> None:
+def _drop_trigger(site: Site, name: str, table: str) -> None:
+    on = f' ON "{table}"' if site.backend == "postgres" else ""
     with site.engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        conn.exec_driver_sql(f'DROP TRIGGER "{name}"{on}' if on else f"DROP TRIGGER {name}")
 
 
 # -- the tests -----------------------------------------------------------------------------------
@@ -548,9 +612,9 @@ def test_every_site_write_that_fails_changes_nothing(
             trigger = _trigger(site, verb, table)
             audited = {r["id"] for r in _audit(site)}
             r = call(site.service, method, path, body)
-            _drop_trigger(site, trigger)
+            _drop_trigger(site, trigger, table)
             _assert_failed_and_unchanged(site, kind, r, before, audited, f"{verb} {table}")
-            if site.backend == "mariadb":
+            if site.backend != "sqlite":  # SQLite reports a trigger's RAISE as a constraint
                 assert all(s >= 500 for s in _failed(r, kind)), (verb, table, r.body)
 
         # the n-th write statement fails, for every n, until there is no n-th write
@@ -588,6 +652,14 @@ def _refuse_audit(site: Site, key: str, value: str) -> None:
             f"CREATE TRIGGER refuse_audit BEFORE INSERT ON `{audit}` FOR EACH ROW"
             f" IF JSON_VALUE(NEW.data, '$.{key}') = '{value}' THEN"
             " SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'refused by the audit table'; END IF"
+        )
+    elif site.backend == "postgres":
+        ddl = (
+            "CREATE FUNCTION refuse_audit() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF NEW.data::jsonb->>'{key}' = '{value}' THEN"
+            " RAISE EXCEPTION 'refused by the audit table'; END IF; RETURN NEW; END $$;"
+            f" CREATE TRIGGER refuse_audit BEFORE INSERT ON {audit}"
+            " FOR EACH ROW EXECUTE FUNCTION refuse_audit()"
         )
     else:
         ddl = (

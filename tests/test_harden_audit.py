@@ -285,3 +285,58 @@ def test_a_bulk_operation_whose_record_fails_is_undone(
         assert _users(svc) == 2
         done = {(e["action"], e.get("userName"), e["status"]) for e in _audit_rows(svc.store)}
         assert {("patch", "k1", 200), ("create", "accepted", 201)} <= done
+
+
+def _doom_commits(store: Store, who: str) -> None:
+    """A trigger on the audit table breaking a deferred foreign key when ``who``'s record is
+    inserted: the database refuses that transaction's COMMIT."""
+    table = f"{store._prefix}audit"  # type: ignore[attr-defined]
+    ddl = [
+        "CREATE TABLE faults_parent (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE faults_child (id INTEGER PRIMARY KEY, parent INTEGER NOT NULL"
+        " REFERENCES faults_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+    ]
+    if isinstance(store, SqliteStore):
+        ddl.append(
+            f"CREATE TRIGGER doom AFTER INSERT ON {table}"
+            f" WHEN json_extract(NEW.data, '$.userName') = '{who}'"
+            " BEGIN INSERT INTO faults_child (id, parent) VALUES (1, 404); END"
+        )
+        conn = sqlite3.connect(store.path)
+        for statement in ddl:
+            conn.execute(statement)
+        conn.commit()
+        conn.close()
+        return
+    assert isinstance(store, PostgresStore)
+    schema = store._schema
+    ddl = [d.replace("faults_", f'"{schema}".faults_') for d in ddl]
+    ddl.append(
+        f'CREATE FUNCTION "{schema}".doom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN'
+        f" IF NEW.data->>'userName' = '{who}' THEN"
+        f' INSERT INTO "{schema}".faults_child (id, parent) VALUES (1, 404); END IF;'
+        " RETURN NEW; END $$"
+    )
+    ddl.append(
+        f"CREATE TRIGGER doom AFTER INSERT ON {table}"
+        f' FOR EACH ROW EXECUTE FUNCTION "{schema}".doom()'
+    )
+    with store._pool.connection() as conn:
+        for statement in ddl:
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize("kind", SQL)
+def test_a_commit_the_database_refuses_leaves_the_connections_clean(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """A COMMIT the database refuses (a deferred foreign key): 500, the write is gone, and the
+    next requests work (SQLite keeps a transaction open when its COMMIT fails)."""
+    with service_on(kind, request, audit_to_store=True) as svc:
+        _doom_commits(svc.store, "doomed")
+        assert call(svc, "POST", "/Users", user("doomed")).status == 500
+        for name in ("fine", "also-fine"):
+            assert call(svc, "POST", "/Users", user(name)).status == 201
+        assert _users(svc) == 2
+        found = call(svc, "GET", "/Users", query={"filter": 'userName eq "doomed"'}).json()
+        assert found["totalResults"] == 0

@@ -28,6 +28,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -349,6 +350,7 @@ def backend(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
+@contextmanager
 def _site(
     request: pytest.FixtureRequest, app: str, backend: str, tmp_path: Path, deprovision: str
 ) -> Iterator[Site]:
@@ -590,7 +592,7 @@ def test_every_site_write_that_fails_changes_nothing(
     faults: Callable[[Site], _Faults],
 ) -> None:
     deprovision = "delete" if kind == "delete" else "deactivate"
-    for site in _site(request, app, backend, tmp_path, deprovision):
+    with _site(request, app, backend, tmp_path, deprovision) as site:
         method, path, body = _request(site, kind)
         probe = faults(site)
 
@@ -678,7 +680,7 @@ def test_a_bulk_is_answered_as_it_committed(
 ) -> None:
     """One operation's audit record is refused (or the Bulk's own): that operation is reported
     failed and left nothing; the others are reported done and committed with their records."""
-    for site in _site(request, app, backend, tmp_path, "deactivate"):
+    with _site(request, app, backend, tmp_path, "deactivate") as site:
         a = site.ids["a"]
         if refused == "operation":
             _refuse_audit(site, "userName", "refused@example.com")
@@ -705,3 +707,94 @@ def test_a_bulk_is_answered_as_it_committed(
         assert names == sorted(expected)
         done = {(e["action"], e.get("userName"), e["status"]) for e in _audit(site)}
         assert {("patch", "a@example.com", 200), ("create", "kept@example.com", 201)} <= done
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("app", APPS)
+def test_a_commit_that_fails_changes_nothing(
+    app: str, kind: str, backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """Every write went through and the COMMIT fails (the driver's OperationalError): an error,
+    nothing changed, and the connection goes back to the pool with nothing left open."""
+    deprovision = "delete" if kind == "delete" else "deactivate"
+    with _site(request, app, backend, tmp_path, deprovision) as site:
+        method, path, body = _request(site, kind)
+        engine = site.store.engine
+        armed = [True]
+
+        def refuse(conn: Any) -> None:
+            if armed[0]:
+                armed[0] = False
+                raise conn.dialect.loaded_dbapi.OperationalError(*_error_args(conn))
+
+        before, audited = _snapshot(site), {r["id"] for r in _audit(site)}
+        sa_event.listen(engine, "commit", refuse)
+        try:
+            r = call(site.service, method, path, body)
+        finally:
+            sa_event.remove(engine, "commit", refuse)
+        assert not armed[0], "the request committed nothing"
+        _assert_failed_and_unchanged(site, kind, r, before, audited, "commit")
+        assert all(s >= 500 for s in _failed(r, kind)), r.body
+        r = call(site.service, method, path, body)  # the same request, on the pooled connections
+        assert all(s < 300 for s in _failed(r, kind)), r.body
+        assert _snapshot(site) != before
+
+
+def _doom_commits(site: Site, who: str) -> None:
+    """The database refuses the COMMIT of a write for ``who``: the audit insert of its record
+    adds a row that breaks a deferred foreign key, checked only at COMMIT."""
+    audit = site.store.audit_name
+    tables = (
+        "CREATE TABLE faults_parent (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE faults_child (id INTEGER PRIMARY KEY, parent INTEGER NOT NULL"
+        " REFERENCES faults_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+    )
+    if site.backend == "postgres":
+        trigger = (
+            "CREATE FUNCTION faults_doom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            f" IF NEW.data::jsonb->>'userName' = '{who}' THEN"
+            " INSERT INTO faults_child (id, parent) VALUES (1, 404); END IF; RETURN NEW; END $$;"
+            f" CREATE TRIGGER faults_doom AFTER INSERT ON {audit}"
+            " FOR EACH ROW EXECUTE FUNCTION faults_doom()"
+        )
+    else:
+        trigger = (
+            f"CREATE TRIGGER faults_doom AFTER INSERT ON {audit}"
+            f" WHEN json_extract(NEW.data, '$.userName') = '{who}'"
+            " BEGIN INSERT INTO faults_child (id, parent) VALUES (1, 404); END"
+        )
+    with site.engine.begin() as conn:
+        for ddl in (*tables, trigger):
+            conn.exec_driver_sql(ddl)
+
+
+@pytest.mark.parametrize("app", ["generic", "django"])
+def test_a_commit_the_database_refuses_changes_nothing(
+    app: str, backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A real COMMIT failure (a deferred foreign key): 500, nothing changed, and the next
+    requests run on a clean connection (SQLite keeps the failed transaction open otherwise)."""
+    if backend == "mariadb":
+        pytest.skip("MariaDB has no deferred constraints: its COMMIT does not refuse a write")
+    with _site(request, app, backend, tmp_path, "deactivate") as site:
+        if backend == "sqlite":
+            sa_event.listen(
+                site.store.engine,
+                "connect",
+                lambda dbapi, record: dbapi.execute("PRAGMA foreign_keys = ON"),
+            )
+            site.store.engine.dispose()
+        _doom_commits(site, "doomed@example.com")
+        before, audited = _snapshot(site), {r["id"] for r in _audit(site)}
+        r = call(site.service, "POST", "/Users", _person("doomed"))
+        _assert_failed_and_unchanged(site, "post", r, before, audited, "commit refused")
+        assert r.status == 500
+        for _ in range(3):  # every pooled connection is usable, and none holds the failed write
+            listed = call(site.service, "GET", "/Users", query={"filter": 'userName sw "doomed"'})
+            assert listed.status == 200 and listed.json()["totalResults"] == 0
+        r = call(site.service, "POST", "/Users", _person("fine"))
+        assert r.status == 201, r.body
+        _drop_trigger(site, "faults_doom", site.store.audit_name)
+        r = call(site.service, "POST", "/Users", _person("doomed"))
+        assert r.status == 201, r.body

@@ -797,3 +797,66 @@ def test_a_commit_the_database_refuses_changes_nothing(
         _drop_trigger(site, "faults_doom", site.store.audit_name)
         r = call(site.service, "POST", "/Users", _person("doomed"))
         assert r.status == 201, r.body
+
+
+@pytest.mark.parametrize("app", APPS)
+def test_each_bulk_operation_is_reported_as_it_committed(
+    app: str,
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    faults: Callable[[Site], _Faults],
+) -> None:
+    """A Bulk of a PATCH, a POST and a DELETE whose n-th write fails, for every n: each operation
+    reported done is committed with its audit record, each reported failed left its resource as
+    it was (same ETag, no new user)."""
+    with _site(request, app, backend, tmp_path, "deactivate") as site:
+        svc = site.service
+        probe = faults(site)
+        n = 0
+        while True:
+            n += 1
+            assert n < 200, "the Bulk never got through"
+            ids = []
+            for who in (f"x{n}", f"y{n}"):
+                made = call(svc, "POST", "/Users", _person(who))
+                assert made.status == 201, made.body
+                ids.append(made.json()["id"])
+            x, y = ids
+            tags = {i: call(svc, "GET", f"/Users/{i}").headers["ETag"] for i in ids}
+            ops = [
+                {"method": "PATCH", "path": f"/Users/{x}",
+                 "data": patch({"op": "replace", "path": "title", "value": "Lead"})},
+                {"method": "POST", "path": "/Users", "bulkId": "n", "data": _person(f"new{n}")},
+                {"method": "DELETE", "path": f"/Users/{y}"},
+            ]  # fmt: skip
+            audited = {r["id"] for r in _audit(site)}
+            probe.count, probe.fail_at = 0, n
+            r = call(svc, "POST", "/Bulk", {"schemas": [BULK_URN], "Operations": ops})
+            probe.fail_at = 0
+            assert r.status == 200, r.body
+            patched, posted, deleted = (int(o["status"]) for o in r.json()["Operations"])
+            assert {patched, posted, deleted} <= {200, 201, 204, 500}, r.body
+            got = call(svc, "GET", f"/Users/{x}")
+            if patched == 200:
+                assert got.json()["title"] == "Lead"
+            else:
+                assert got.headers["ETag"] == tags[x] and got.json()["title"] == "Engineer"
+            found = call(
+                svc, "GET", "/Users", query={"filter": f'userName eq "new{n}@example.com"'}
+            )
+            assert found.json()["totalResults"] == (1 if posted == 201 else 0)
+            gone = call(svc, "GET", f"/Users/{y}")
+            if deleted == 204:
+                assert gone.status == 404
+            else:
+                assert gone.status == 200 and gone.headers["ETag"] == tags[y]
+            new = [e for e in _audit(site) if e["id"] not in audited]
+            recorded = {(e["action"], e["status"]) for e in new}
+            for action, status in (("patch", patched), ("create", posted), ("delete", deleted)):
+                if status < 300:
+                    assert (action, status) in recorded, (n, new)
+            if probe.count < n:  # no n-th write: everything went through
+                assert (patched, posted, deleted) == (200, 201, 204)
+                break
+        assert n > 6

@@ -3,7 +3,7 @@
 For each application store main has (Magento, Drupal, Django, and a generic ``TableStore`` with
 a ``MetaStorage`` and ``TableGroups``), on SQLite and MariaDB (the generic store and Django on
 PostgreSQL too), each request kind (POST, PUT, PATCH, DELETE by deletion and by deactivation, a
-group membership PATCH, a group DELETE, a Bulk) is run with one of its writes made to fail:
+group POST, PUT, membership PATCH and DELETE, a Bulk) is run with one of its writes made to fail:
 
 - **by the database**: a trigger refusing that kind of write (INSERT, UPDATE or DELETE) on that
   table, for every table the request writes (main table, meta/EAV/field tables, membership and
@@ -51,7 +51,18 @@ BULK_URN = "urn:ietf:params:scim:api:messages:2.0:BulkRequest"
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 APPS = ["magento", "drupal", "django", "generic"]
 BACKENDS = ["sqlite", "mariadb", "postgres"]
-KINDS = ["post", "put", "patch", "delete", "retire", "members", "drop_group", "bulk"]
+KINDS = [
+    "post",
+    "put",
+    "patch",
+    "delete",
+    "retire",
+    "new_group",
+    "members",
+    "group_put",
+    "drop_group",
+    "bulk",
+]
 _WRITE = re.compile(
     r"^\s*(?:(?P<ins>INSERT|REPLACE)\s+(?:IGNORE\s+)?INTO|(?P<upd>UPDATE)|(?P<del>DELETE)\s+FROM)"
     r"\s+[`\"]?(?P<table>\w+)",
@@ -429,6 +440,16 @@ def _request(site: Site, kind: str) -> tuple[str, str, Any]:
                 {"op": "remove", "path": f'members[value eq "{b}"]'},
             ),
         )
+    if kind == "new_group":
+        members = [{"value": a}, {"value": b}]
+        return (
+            "POST",
+            "/Groups",
+            {"schemas": [GROUP_URN], "displayName": "Crew", "members": members},
+        )
+    if kind == "group_put":
+        body = {"schemas": [GROUP_URN], "displayName": "Staff", "members": [{"value": a}]}
+        return "PUT", f"/Groups/{g}", body
     if kind == "drop_group":
         return "DELETE", f"/Groups/{g}", None
     assert kind == "bulk"

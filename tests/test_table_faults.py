@@ -14,7 +14,11 @@ group POST, PUT, membership PATCH and DELETE, a Bulk) is run with one of its wri
   the request has no n-th write and succeeds.
 
 Each time the client gets an error and a snapshot of every table (the site's and SCIM's side
-table) is what it was before; the audit table gains only records of failed requests. Django's
+table) is what it was before; the audit table gains only records of failed requests. Also: a
+COMMIT that fails (refused in SQLAlchemy's ``commit`` event, and by a deferred foreign key where
+the database has them) changes nothing and leaves no open transaction on a pooled connection; a
+Bulk whose operation's audit record (or its own) is refused, and a three-operation Bulk whose
+n-th write fails for every n, report each operation as it committed. Django's
 tables come from Django's own ``migrate`` (run once per module in a child process); MariaDB gets
 one database per module, PostgreSQL one per test, dropped after.
 """

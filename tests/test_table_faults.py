@@ -452,8 +452,8 @@ def _request(site: Site, kind: str) -> tuple[str, str, Any]:
             {"schemas": [GROUP_URN], "displayName": "Crew", "members": members},
         )
     if kind == "group_put":
-        body = {"schemas": [GROUP_URN], "displayName": "Staff", "members": [{"value": a}]}
-        return "PUT", f"/Groups/{g}", body
+        body = {"schemas": [GROUP_URN], "displayName": "Team", "members": [{"value": a}]}
+        return "PUT", f"/Groups/{g}", body  # renamed: the group row is written too
     if kind == "drop_group":
         return "DELETE", f"/Groups/{g}", None
     assert kind == "bulk"

@@ -288,8 +288,8 @@ def test_a_bulk_operation_whose_record_fails_is_undone(
 
 
 def _doom_commits(store: Store, who: str) -> None:
-    """A trigger on the audit table breaking a deferred foreign key when ``who``'s record is
-    inserted: the database refuses that transaction's COMMIT."""
+    """A trigger on the audit table breaking a deferred foreign key when the record of a
+    successful write for ``who`` is inserted: the database refuses that transaction's COMMIT."""
     table = f"{store._prefix}audit"  # type: ignore[attr-defined]
     ddl = [
         "CREATE TABLE faults_parent (id INTEGER PRIMARY KEY)",
@@ -300,6 +300,7 @@ def _doom_commits(store: Store, who: str) -> None:
         ddl.append(
             f"CREATE TRIGGER doom AFTER INSERT ON {table}"
             f" WHEN json_extract(NEW.data, '$.userName') = '{who}'"
+            " AND json_extract(NEW.data, '$.status') < 400"
             " BEGIN INSERT INTO faults_child (id, parent) VALUES (1, 404); END"
         )
         conn = sqlite3.connect(store.path)
@@ -313,7 +314,7 @@ def _doom_commits(store: Store, who: str) -> None:
     ddl = [d.replace("faults_", f'"{schema}".faults_') for d in ddl]
     ddl.append(
         f'CREATE FUNCTION "{schema}".doom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN'
-        f" IF NEW.data->>'userName' = '{who}' THEN"
+        f" IF NEW.data->>'userName' = '{who}' AND (NEW.data->>'status')::int < 400 THEN"
         f' INSERT INTO "{schema}".faults_child (id, parent) VALUES (1, 404); END IF;'
         " RETURN NEW; END $$"
     )
@@ -340,3 +341,6 @@ def test_a_commit_the_database_refuses_leaves_the_connections_clean(
         assert _users(svc) == 2
         found = call(svc, "GET", "/Users", query={"filter": 'userName eq "doomed"'}).json()
         assert found["totalResults"] == 0
+        rows = _audit_rows(svc.store)
+        doomed = [(e["action"], e["status"]) for e in rows if e.get("userName") == "doomed"]
+        assert doomed == [("create", 500)]  # the failure is recorded, the lost success is not

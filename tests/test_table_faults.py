@@ -561,8 +561,17 @@ def _failed(response: Any, kind: str) -> list[int]:
 
 
 def _assert_failed_and_unchanged(
-    site: Site, kind: str, response: Any, before: dict[str, list[str]], audited: set[str], why: str
+    site: Site,
+    kind: str,
+    response: Any,
+    before: dict[str, list[str]],
+    audited: set[str],
+    why: str,
+    *,
+    recorded: bool = True,
 ) -> None:
+    """The client heard an error, no table changed, and the audit table gained the failure's
+    record (``recorded``: unless the audit table refuses it too) and nothing else."""
     statuses = _failed(response, kind)
     assert all(s >= 400 for s in statuses), (why, response.status, response.body)
     if response.status >= 400:
@@ -575,6 +584,9 @@ def _assert_failed_and_unchanged(
         why,
         json.dumps(new),
     )
+    if recorded:
+        failures = sorted(int(r["status"]) for r in new if r["action"] != "bulk")
+        assert failures == sorted(statuses), (why, json.dumps(new))
 
 
 def _trigger(site: Site, verb: str, table: str) -> str:
@@ -630,7 +642,9 @@ def test_every_site_write_that_fails_changes_nothing(
         probe.fail_audit = True
         r = call(site.service, method, path, body)
         probe.fail_audit = False
-        _assert_failed_and_unchanged(site, kind, r, before, audited, "audit refused")
+        _assert_failed_and_unchanged(
+            site, kind, r, before, audited, "audit refused", recorded=False
+        )
         writes = {(verb, table) for verb, table, rows in probe.seen if rows > 0}
         assert ("INSERT", site.store.side_name) in writes or any(
             t == site.store.side_name for _, t in writes
@@ -770,8 +784,8 @@ def test_a_commit_that_fails_changes_nothing(
 
 
 def _doom_commits(site: Site, who: str) -> None:
-    """The database refuses the COMMIT of a write for ``who``: the audit insert of its record
-    adds a row that breaks a deferred foreign key, checked only at COMMIT."""
+    """The database refuses the COMMIT of a successful write for ``who``: the audit insert of
+    its record adds a row that breaks a deferred foreign key, checked only at COMMIT."""
     audit = site.store.audit_name
     tables = (
         "CREATE TABLE faults_parent (id INTEGER PRIMARY KEY)",
@@ -781,7 +795,8 @@ def _doom_commits(site: Site, who: str) -> None:
     if site.backend == "postgres":
         trigger = (
             "CREATE FUNCTION faults_doom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-            f" IF NEW.data::jsonb->>'userName' = '{who}' THEN"
+            f" IF NEW.data::jsonb->>'userName' = '{who}'"
+            " AND (NEW.data::jsonb->>'status')::int < 400 THEN"
             " INSERT INTO faults_child (id, parent) VALUES (1, 404); END IF; RETURN NEW; END $$;"
             f" CREATE TRIGGER faults_doom AFTER INSERT ON {audit}"
             " FOR EACH ROW EXECUTE FUNCTION faults_doom()"
@@ -790,6 +805,7 @@ def _doom_commits(site: Site, who: str) -> None:
         trigger = (
             f"CREATE TRIGGER faults_doom AFTER INSERT ON {audit}"
             f" WHEN json_extract(NEW.data, '$.userName') = '{who}'"
+            " AND json_extract(NEW.data, '$.status') < 400"
             " BEGIN INSERT INTO faults_child (id, parent) VALUES (1, 404); END"
         )
     with site.engine.begin() as conn:

@@ -420,3 +420,67 @@ def test_sqlite_stand_in_is_a_wordpress_shaped_site(tmp_path: Path) -> None:
         assert clash.status_code == 409 and clash.json()["scimType"] == "uniqueness"
     finally:
         okta.close()
+
+
+# -- the MariaDB stand-in (schema.mysql.sql) --------------------------------------------------
+
+
+def _columns(url: str) -> dict[str, list[tuple[Any, ...]]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text(
+                "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT,"
+                " COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE()"
+                " AND TABLE_NAME NOT LIKE '%scim%' ORDER BY TABLE_NAME, ORDINAL_POSITION"
+            )).all()  # fmt: skip
+            roles = conn.execute(text(
+                "SELECT option_name, option_value FROM wp_options"
+                " WHERE option_name IN ('wp_user_roles', 'default_role') ORDER BY 1"
+            )).all()  # fmt: skip
+    finally:
+        engine.dispose()
+    out: dict[str, list[tuple[Any, ...]]] = {"options": [tuple(r) for r in roles]}
+    for table, *column in rows:
+        out.setdefault(str(table), []).append(tuple(column))
+    return out
+
+
+def test_the_mariadb_stand_in_is_wordpress_own_schema(site: wp.WpSite, mysql_url: str) -> None:
+    from examples._sql import run_script
+
+    run_script(mysql_url, Path(__file__).parent.parent / "examples/wordpress/schema.mysql.sql")
+    assert _columns(mysql_url) == _columns(site.url)
+    okta = Idp({"WP_DB_URL": mysql_url}, "okta")
+    try:
+        recordings = sorted((bundled_recordings_dir() / "okta").glob("*.json"))
+        result = run([load_file(p) for p in recordings], transport_for(okta.app), token=TOKEN)
+        assert all(r.outcome in (Outcome.PASSED, Outcome.WARNED) for r in result.results)
+    finally:
+        okta.close()
+
+
+def test_another_table_prefix(mysql_url: str) -> None:
+    missing = wp.wordpress_missing()
+    if missing:
+        pytest.skip(f"WordPress cannot run: {missing}")
+    other = wp.install_site(mysql_url, prefix="blog_")
+    jumpcloud = Idp({"WP_DB_URL": mysql_url, "WP_TABLE_PREFIX": "blog_"}, "jumpcloud")
+    try:
+        created = jumpcloud("POST", "/Users", jumpcloud_user("prefixed.ada", "Ada", "Byron"))
+        assert created.status_code == 201, created.text
+        editors = jumpcloud("GET", '/Groups?filter=displayName eq "Editor"').json()["Resources"]
+        joined = jumpcloud("PATCH", f"/Groups/{editors[0]['id']}",
+                           patch({"op": "add", "path": "members",
+                                  "value": [{"value": created.json()["id"]}]}))  # fmt: skip
+        assert joined.status_code in (200, 204), joined.text
+        shown = wp.wp_user(other, "login", "prefixed.ada")
+        assert shown is not None and shown["roles"] == ["editor"]
+        assert shown["display_name"] == "Ada Byron"
+        listed = jumpcloud("GET", '/Users?filter=userName eq "admin"').json()["Resources"]
+        assert [u["userName"] for u in listed] == ["admin"]  # wp_install()'s administrator
+    finally:
+        jumpcloud.close()
+        wp.remove_site(other)

@@ -194,8 +194,10 @@ def _fill_wordpress(url: str, n: int) -> None:
 def wordpress_store(url: str) -> TableStore:
     """The application store as the WordPress example configures it (``wordpress_store``)."""
     from examples._site import idp_mapping
+    from scimcore.apps.wordpress import register_transforms
     from scimcore.apps.wordpress import wordpress_store as factory
 
+    register_transforms()  # the transforms the mapping names
     return factory(url, mapping=idp_mapping(MAPPING_FILE, "okta"))
 
 

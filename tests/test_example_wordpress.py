@@ -349,6 +349,7 @@ def test_the_sites_own_users_are_listed_and_a_post_for_one_is_409(
     before_id = wp.wp_create_user(site, before, "Before-Pass-1", f"{before}@example.com")
     for idp in ("okta", "jumpcloud", "miniorange"):
         app = connect(idp)
+        assert app("GET", "/Users?count=1").status_code == 200  # the bridge is serving
         after = unique(f"site-after-{idp}")
         after_id = wp.wp_create_user(site, after, "After-Pass-1", f"{after}@example.com")
         for login, uid in ((before, before_id), (after, after_id)):

@@ -217,6 +217,14 @@ def test_group_membership_is_the_wordpress_role(site: wp.WpSite, connect: Any) -
     assert "Shop Staff" in names.values()
     shown = wp.wp_user(site, "login", login)
     assert shown is not None and shown["roles"] == ["shop_staff"]
+    # an IdP's group clean-up cannot take WordPress's own roles from the site
+    refused = okta("DELETE", f"/Groups/{group}")
+    assert refused.status_code == 409, refused.text
+    assert "editor" in wp.wp_php(site, "return wp_roles()->get_names();")
+    assert okta("DELETE", f"/Groups/{made.json()['id']}").status_code == 204
+    shown = wp.wp_user(site, "login", login)
+    assert shown is not None and shown["roles"] == ["subscriber"]
+    assert "Shop Staff" not in wp.wp_php(site, "return wp_roles()->get_names();").values()
 
 
 def test_jumpcloud_deactivation_locks_the_login_and_ends_sessions(

@@ -10,6 +10,8 @@ comments dropped) and run in a copy of the checkout, as a reader of a fresh clon
   printed one and must answer ``ServiceProviderConfig`` and ``GET /Users`` with the README's
   token; it keeps running for the lines after it (``curl`` to the printed port reaches it) until
   the next server or the end of the README;
+- a block right after a ``<!-- not-run: reason -->`` comment is not run (it needs what only
+  the reader has, such as their site's host name);
 - any other line must exit 0, and one that prints ``False`` (a check such as
   ``check_password``) or a SCIM error (a ``curl`` the server refused) fails.
 
@@ -41,6 +43,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 READMES = sorted((ROOT / "examples").glob("*/README.md"))
 FENCE = re.compile(r"^```bash\n(?P<body>.*?)^```", re.MULTILINE | re.DOTALL)
+NOT_RUN = re.compile(r"<!--\s*not-run:\s*[^>\s][^>]*-->\Z")
 ERROR_URN = "urn:ietf:params:scim:api:messages:2.0:Error"
 ASSIGN = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)\Z", re.DOTALL)
 _IGNORE = shutil.ignore_patterns(
@@ -52,6 +55,8 @@ _IGNORE = shutil.ignore_patterns(
 def _lines(markdown: str) -> Iterator[tuple[list[str], str]]:
     """The command lines of the ``bash`` blocks: split into words, and as printed."""
     for block in FENCE.finditer(markdown):
+        if NOT_RUN.search(markdown[: block.start()].rstrip()):
+            continue  # the reason is given beside it, as docs/writing-docs.md asks
         pending = ""
         for line in block["body"].replace("\\\n", " ").splitlines():
             pending = f"{pending}\n{line}" if pending else line
@@ -168,7 +173,10 @@ class _Reader:
                 self.ports[m["port"]] = port
                 word = f"{m['host']}:{port}"
             line.append(word)
-        if "--port" not in words and not any(":" in w for w in words[1:]):
+        if _runs_example(words):  # the example's own entry point reads PORT
+            env = {**env, "PORT": port}
+            self.ports["8000"] = port
+        elif "--port" not in words and not any(":" in w for w in words[1:]):
             self.ports["8000"] = port
             line += ["--port", port]
         self.server = subprocess.Popen(

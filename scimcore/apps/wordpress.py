@@ -26,6 +26,7 @@ import datetime as _dt
 import re
 import unicodedata
 import uuid
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +173,15 @@ def register_transforms() -> None:
     register_transform("wordpress_scim_locale", _locale_to_scim)
 
 
+def _caps_of(value: Any) -> dict[Any, Any]:
+    """A capabilities usermeta value as an array (``{}`` for one PHP cannot read either)."""
+    try:
+        caps = php_unserialize(value) if value else {}
+    except ValueError:
+        return {}
+    return caps if isinstance(caps, dict) else {}
+
+
 def _roles_dict(value: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict):
         return {}
@@ -204,7 +214,12 @@ class WordPressRoles:
         self.roles_option = f"{prefix}user_roles"
         self._t = _tables(prefix)
         self._parsed: tuple[str, dict[str, dict[str, Any]]] = ("", {})
-        """The roles option last read, and its parse (the text is read every time)."""
+        """The roles option last read, and its parse (parsed once per distinct text)."""
+        self._read: weakref.WeakKeyDictionary[Any, dict[str, str | None]] = (
+            weakref.WeakKeyDictionary()
+        )
+        """Options already read, by the (innermost) transaction that read them: a request asks
+        the database once, however many parts of it need the roles."""
 
     # -- the role list (the user_roles option) -------------------------------------------------
 
@@ -214,14 +229,34 @@ class WordPressRoles:
             raise InvalidValue(f"{self.prefix}options has no {self.roles_option!r} row")
 
     def _option(self, conn: Connection, name: str, *, lock: bool = False) -> str | None:
+        return self._options(conn, (name,), lock=lock)[name]
+
+    def _options(
+        self, conn: Connection, names: Sequence[str], *, lock: bool = False
+    ) -> dict[str, str | None]:
+        """The options ``names`` (None where absent), read once per transaction; a locking read
+        always asks the database."""
         from sqlalchemy import select
 
+        tx = conn.get_nested_transaction() or conn.get_transaction()
+        seen = self._read.get(tx) if tx is not None else None
+        if seen is not None and not lock and all(n in seen for n in names):
+            return {n: seen[n] for n in names}
         o = self._t["options"]
-        query = select(o.c.option_value).where(o.c.option_name == name)
+        query = select(o.c.option_name, o.c.option_value).where(o.c.option_name.in_(names))
         if lock:
             query = query.with_for_update()
-        value = conn.execute(query).scalar()
-        return None if value is None else str(value)
+        found = {str(n).lower(): None if v is None else str(v) for n, v in conn.execute(query)}
+        out = {n: found.get(n.lower()) for n in names}
+        if tx is not None:
+            self._read.setdefault(tx, {}).update(out)
+        return out
+
+    def _forget(self, conn: Connection) -> None:
+        """Drop what this connection's transactions read (the options are being written)."""
+        for tx in (conn.get_nested_transaction(), conn.get_transaction()):
+            if tx is not None:
+                self._read.pop(tx, None)
 
     def roles(self, conn: Connection, *, lock: bool = False) -> dict[str, dict[str, Any]]:
         """The site's roles: key -> ``{"name": display name, "capabilities": {...}}``."""
@@ -242,20 +277,15 @@ class WordPressRoles:
 
     def _roles_and_default(self, conn: Connection) -> tuple[dict[str, dict[str, Any]], Any]:
         """:meth:`roles` and :meth:`default_role` in one query."""
-        from sqlalchemy import select
-
-        o = self._t["options"]
-        names = (self.roles_option, "default_role")
-        query = select(o.c.option_name, o.c.option_value).where(o.c.option_name.in_(names))
-        found = {str(n).lower(): v for n, v in conn.execute(query)}
-        raw, default = found.get(self.roles_option.lower()), found.get("default_role")
-        roles = self._parse(None if raw is None else str(raw))
-        return roles, (str(default) or None) if default is not None else None
+        found = self._options(conn, (self.roles_option, "default_role"))
+        raw, default = found[self.roles_option], found["default_role"]
+        return self._parse(raw), (default or None) if default is not None else None
 
     def _save_roles(self, conn: Connection, roles: Mapping[str, Any]) -> None:
         from sqlalchemy import update
 
         o = self._t["options"]
+        self._forget(conn)
         conn.execute(
             update(o).where(o.c.option_name == self.roles_option).values(
                 option_value=php_serialize(dict(roles)))
@@ -332,13 +362,8 @@ class WordPressRoles:
         if lock:
             query = query.with_for_update()
         for user_id, value in conn.execute(query):
-            if user_id in found:
-                continue
-            try:
-                caps = php_unserialize(value) if value else {}
-            except ValueError:
-                caps = {}
-            found[user_id] = caps if isinstance(caps, dict) else {}
+            if user_id not in found:
+                found[user_id] = _caps_of(value)
         return found
 
     def members(self, conn: Connection, keys: Sequence[Any]) -> dict[Any, list[Any]]:
@@ -390,13 +415,47 @@ class WordPressRoles:
     def ensure_role(self, conn: Connection, user_key: Any) -> None:
         """Give a user with no role the default role (what ``wp_insert_user`` does)."""
         roles, default = self._roles_and_default(conn)
-        caps = self._caps(conn, [user_key], lock=True).get(user_key)
+        caps, has_level = self._own_meta(conn, user_key)
         if caps is not None and any(v and k in roles for k, v in caps.items()):
             return
         new = dict(caps or {})
         if default in roles:
             new[default] = True
+        if caps is None and not has_level:  # a new user: both rows in one statement
+            from sqlalchemy import insert
+
+            level = str(self._level(new, roles))
+            conn.execute(
+                insert(self._t["usermeta"]),
+                [
+                    {"user_id": user_key, "meta_key": self.caps_key,
+                     "meta_value": php_serialize(new)},
+                    {"user_id": user_key, "meta_key": self.level_key, "meta_value": level},
+                ],
+            )  # fmt: skip
+            return
         self._write(conn, user_key, new, roles, exists=caps is not None)
+
+    def _own_meta(self, conn: Connection, user_key: Any) -> tuple[dict[Any, Any] | None, bool]:
+        """A user's capabilities (None without the row) and whether it has a user_level row,
+        read and locked in one query."""
+        from sqlalchemy import select
+
+        m = self._t["usermeta"]
+        query = (
+            select(m.c.meta_key, m.c.meta_value)
+            .where(m.c.user_id == user_key, m.c.meta_key.in_((self.caps_key, self.level_key)))
+            .order_by(m.c.umeta_id)
+            .with_for_update()
+        )
+        caps: dict[Any, Any] | None = None
+        has_level = False
+        for key, value in conn.execute(query):
+            if str(key).lower() == self.level_key.lower():
+                has_level = True
+            elif caps is None:
+                caps = _caps_of(value)
+        return caps, has_level
 
     def _change(self, conn: Connection, key: Any, user_keys: Sequence[Any], *, add: bool) -> None:
         roles, default = self._roles_and_default(conn)
@@ -512,7 +571,13 @@ class WordPressHooks:
         active = resource.get("active")
         if active is False:
             self.deactivate(conn, key)
-        elif active is True or previous is None or previous.get("active") is False:
+        elif previous is None:
+            # a new row is locked only if what was written starts with the lock (a relinked
+            # row was unlocked by the reactivate hook already)
+            written = resource.get("password")
+            if isinstance(written, str) and written.startswith(LOCK_PREFIX):
+                self.reactivate(conn, key)
+        elif active is True or previous.get("active") is False:
             self.reactivate(conn, key)
 
     def _display_name(self, conn: Connection, key: Any, resource: Mapping[str, Any]) -> None:

@@ -1,44 +1,77 @@
-"""The 3 x 3 grid: every bundled JumpCloud, Okta and miniOrange recording against each example app.
+"""The grid: every bundled JumpCloud, Okta and miniOrange recording against each example app, on
+each database the app runs on.
 
-Each example (``examples/<name>/app.py`` exposing an ASGI ``app``) is imported afresh per cell in
-a temporary directory, with its database pointed there, so every cell starts from an empty site.
+A cell is (IdP, app, database), and each starts from an empty site of its own:
+
+- ``magento`` and ``drupal`` on MariaDB: a new database (made with the account of
+  ``SCIMCORE_TEST_MYSQL_URL``, dropped after) holding the project's real tables
+  (``schema.mysql.sql``); on SQLite, a new file that gets ``schema.sql``;
+- ``wordpress`` on MariaDB: a stock WordPress installed for the cell
+  (:func:`tests.wordpress_support.install_site`); until ``examples/wordpress/app.py`` has
+  ``build_service`` (issue #14), the SQLite mirror example on a new file instead;
+- ``django`` on SQLite and on PostgreSQL (a new database of ``SCIMCORE_TEST_PG_DSN``, dropped
+  after), migrated by the cell.
+
 The recordings run through the conformance pytest plugin (as ``*.scim.json`` files, with the
-plugin's ``scim_app`` fixture overridden) in a nested pytest session; until that plugin exists
-the cell falls back to ``conformance.runner.run``. The console summary prints the grid (see
-``pytest_terminal_summary`` in conftest).
+plugin's ``scim_app`` fixture overridden to the example built by its ``build_service(env)``) in a
+nested pytest session; a logged error fails the recording that caused it. Django's settings are
+process-wide, so its cells run that session in a child process. A cell whose database or site
+is missing skips with the reason. The console summary prints the grid (``pytest_terminal_summary``
+in conftest).
 """
 
 from __future__ import annotations
 
-import importlib
-import logging
+import json
+import os
 import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-import conformance.pytest_plugin as plugin
-from conformance.loader import bundled_recordings_dir, load_recordings
-from conformance.results import Outcome
-from conformance.runner import run
-from conformance.transport import transport_for
+from conformance.loader import bundled_recordings_dir
+from examples._sql import run_script
 
 pytest_plugins = ["pytester"]
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = [
-    n for n in ("wordpress", "magento", "drupal") if (ROOT / "examples" / n / "app.py").exists()
-]
 IDPS = ["jumpcloud", "okta", "miniorange"]
 TOKEN = "change-me"
-HAS_PLUGIN = hasattr(plugin, "ScimRecordingItem")
+BASE_URL = "http://testserver/scim/v2"
 
-# The nested session's conftest: the plugin's ``scim_app`` fixture returns a fresh import of the
-# example, and any error the app logs (its glue runs in the service's audit sink, whose failures
-# are logged rather than answered) fails the recording that caused it.
+
+def _wordpress_on_mariadb() -> bool:
+    """Whether the WordPress example is the application store over a real site (issue #14)."""
+    source = ROOT / "examples" / "wordpress" / "app.py"
+    return source.exists() and "def build_service(" in source.read_text()
+
+
+def _cells() -> list[tuple[str, str]]:
+    """(app, database) of every example there is."""
+    wordpress = ["mariadb"] if _wordpress_on_mariadb() else ["sqlite"]
+    databases = {"wordpress": wordpress, "magento": ["mariadb", "sqlite"],
+                 "drupal": ["mariadb", "sqlite"], "django": ["sqlite", "postgresql"]}  # fmt: skip
+    return [
+        (app, db)
+        for app, dbs in databases.items()
+        if (ROOT / "examples" / app / "app.py").exists()
+        for db in dbs
+    ]
+
+
+# The nested session's conftest. ``scim_app`` is the example built from the cell's environment
+# (``ENV``); any error the app logs fails the recording that caused it.
 NESTED_CONFTEST = """
-import importlib, logging, sys
+import importlib, json, logging, os, sys
 import pytest
+
+ENV = json.loads({env!r})
+BUILD = {build!r}
+NAME = {name!r}
 
 def pytest_addhooks(pluginmanager):
     # installed, the entry point has loaded the plugin already; from a checkout it has not
@@ -51,8 +84,27 @@ def pytest_addhooks(pluginmanager):
 
 @pytest.fixture(scope="session")
 def scim_app():
-    sys.modules.pop("examples.{name}.app", None)
-    return importlib.import_module("examples.{name}.app").app
+    sys.modules.pop(f"examples.{{NAME}}.app", None)
+    if BUILD == "django":  # settings from the environment, read once in this process
+        module = importlib.import_module("examples.django.app")
+        from django.core.management import call_command
+        call_command("migrate", verbosity=0)
+
+        async def app(scope, receive, send):  # Django's ASGIHandler has a handle() of its
+            await module.app(scope, receive, send)  # own: a plain ASGI callable, not a service
+
+        yield app
+        return
+    module = importlib.import_module(f"examples.{{NAME}}.app")
+    if BUILD == "module":  # the SQLite mirror example, configured by import
+        yield module.app
+        return
+    from scimcore.adapters import asgi_app
+    service = module.build_service(ENV)
+    yield asgi_app(service)
+    engine = getattr(service.store, "engine", None)
+    if engine is not None:
+        engine.dispose()  # no connection left on the cell's database when it is dropped
 
 @pytest.fixture(autouse=True)
 def _no_logged_errors(caplog):
@@ -62,54 +114,188 @@ def _no_logged_errors(caplog):
 """
 
 
-def point_at(tmp_path: Path, name: str, idp: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Environment of a fresh example: database in ``tmp_path``, ``idp``'s preset, the token."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("SCIM_TOKEN", TOKEN)
-    for prefix in ("WP", "MAGENTO", "DRUPAL", name.upper(), "SCIM"):
-        monkeypatch.setenv(f"{prefix}_DB", str(tmp_path / f"{name}.db"))
-        monkeypatch.setenv(f"{prefix}_IDP", idp)
-    monkeypatch.delitem(sys.modules, f"examples.{name}.app", raising=False)
+class _Servers:
+    """The database servers of the session: a MariaDB admin engine and a PostgreSQL admin
+    connection, each made on first use and closed at the end; ``pytest.skip`` when absent."""
+
+    def __init__(self) -> None:
+        self._mysql: Any = None
+        self._pg: Any = None
+
+    def mysql(self) -> Any:
+        """An AUTOCOMMIT engine on the server of ``SCIMCORE_TEST_MYSQL_URL`` (no database)."""
+        if self._mysql is None:
+            url = os.environ.get("SCIMCORE_TEST_MYSQL_URL")
+            if not url:
+                pytest.skip("MariaDB not configured: set SCIMCORE_TEST_MYSQL_URL to run this cell")
+            sqlalchemy = pytest.importorskip("sqlalchemy", reason="the app extra is needed")
+            pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
+            base = sqlalchemy.engine.make_url(url)
+            engine = sqlalchemy.create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
+            try:
+                with engine.connect() as conn:
+                    conn.exec_driver_sql("SELECT 1")
+            except sqlalchemy.exc.OperationalError as exc:
+                engine.dispose()
+                pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
+            self._mysql = engine
+        return self._mysql
+
+    def pg(self) -> Any:
+        """An autocommit psycopg connection to ``SCIMCORE_TEST_PG_DSN``."""
+        if self._pg is None:
+            dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
+            if not dsn:
+                pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this cell")
+            psycopg = pytest.importorskip("psycopg", reason="the postgres extra is needed")
+            try:
+                self._pg = psycopg.connect(dsn, autocommit=True)
+            except psycopg.OperationalError as exc:
+                pytest.skip(f"PostgreSQL at {dsn} is not reachable: {exc}")
+        return self._pg
+
+    @contextmanager
+    def mysql_database(self, label: str) -> Iterator[str]:
+        """The URL of a new, empty MariaDB database, dropped at the end of the block."""
+        admin = self.mysql()
+        name = f"scimcore_grid_{label}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(
+                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
+            )
+        try:
+            url = admin.url.set(database=name).render_as_string(hide_password=False)
+            yield str(url)
+        finally:
+            with admin.connect() as conn:
+                conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+
+    @contextmanager
+    def pg_database(self, label: str) -> Iterator[str]:
+        """The URL of a new, empty PostgreSQL database, dropped at the end of the block."""
+        from sqlalchemy.engine import make_url
+
+        admin = self.pg()
+        name = f"scimcore_grid_{label}_{uuid.uuid4().hex[:8]}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            url = make_url(os.environ["SCIMCORE_TEST_PG_DSN"]).set(
+                drivername="postgresql", database=name
+            )
+            yield url.render_as_string(hide_password=False)
+        finally:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        """Close what was opened."""
+        if self._mysql is not None:
+            self._mysql.dispose()
+        if self._pg is not None:
+            self._pg.close()
 
 
-def through_plugin(name: str, idp: str, pytester: pytest.Pytester) -> tuple[int, int, str]:
-    """(passed, not passed, output) of the plugin's run of ``idp``'s recordings against ``name``."""
-    pytester.makeconftest(NESTED_CONFTEST.replace("{name}", name))
-    for recording in sorted((bundled_recordings_dir() / idp).glob("*.json")):
-        # as ``*.scim.json`` files beside the conftest, so its ``scim_app`` is the one they get
-        target = pytester.path / f"{recording.stem}.scim.json"
-        target.write_bytes(recording.read_bytes())
-    result = pytester.runpytest_inprocess("-p", "no:cacheprovider", "--scim-token", TOKEN)
-    counts = result.parseoutcomes()
-    bad = sum(counts.get(k, 0) for k in ("failed", "error", "errors", "skipped"))
-    return counts.get("passed", 0), bad, "\n".join(result.outlines)
+@pytest.fixture(scope="session")
+def servers() -> Iterator[_Servers]:
+    """The session's database servers (connected on first use)."""
+    made = _Servers()
+    try:
+        yield made
+    finally:
+        made.close()
 
 
-def through_runner(name: str, idp: str, caplog: pytest.LogCaptureFixture) -> tuple[int, int, str]:
-    """The same cell with ``conformance.runner.run`` (before the plugin existed)."""
-    app = importlib.import_module(f"examples.{name}.app").app
-    result = run(load_recordings([bundled_recordings_dir() / idp]), transport_for(app), token=TOKEN)
-    bad = [r for r in result.results if r.outcome not in (Outcome.PASSED, Outcome.WARNED)]
-    report = [f"{r.recording.name}: {r.outcome.name} {r.reason} " + "; ".join(
-        s.summary for s in r.failed_steps) for r in bad]  # fmt: skip
-    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
-    return len(result.results) - len(bad), len(bad) + len(errors), "\n".join(report + errors[:3])
+@contextmanager
+def _site(app: str, db: str, idp: str, servers: _Servers, where: Path) -> Iterator[dict[str, str]]:
+    """A new, empty site of ``app`` on ``db`` for the cell; the environment of its example."""
+    env = {"SCIM_TOKEN": TOKEN, "SCIM_BASE_URL": BASE_URL}
+    label = f"{app}_{idp}"
+    if app == "wordpress" and db == "mariadb":
+        from tests import wordpress_support as wp
+
+        missing = wp.wordpress_missing()
+        if missing:
+            pytest.skip(f"WordPress cannot run: {missing}")
+        with servers.mysql_database(label) as url:
+            site = wp.install_site(url)
+            try:
+                yield env | {"WP_DB_URL": site.url, "WP_TABLE_PREFIX": site.prefix,
+                             "WP_IDP": idp, "WP_DEPROVISION": "deactivate"}  # fmt: skip
+            finally:
+                wp.remove_site(site)
+    elif app == "wordpress":  # the SQLite mirror example (before issue #14's)
+        yield env | {"WP_DB": str(where / "wordpress.db"), "WP_IDP": idp}
+    elif app == "django":
+        pytest.importorskip("django", reason="Django is in the django extra")
+        extra = {"DJANGO_IDP": idp, "DJANGO_PASSWORD_ITERATIONS": "1000"}  # check_password
+        if db == "postgresql":  # reads the count from each hash; only the cost changes
+            with servers.pg_database(label) as url:
+                yield env | extra | {"DJANGO_DB_URL": url}
+        else:
+            yield env | extra | {"DJANGO_DB_URL": f"sqlite:///{where / 'django.db'}"}
+    else:
+        prefix = app.upper()
+        extra = {f"{prefix}_IDP": idp}
+        if db == "mariadb":
+            with servers.mysql_database(label) as url:
+                run_script(url, ROOT / "examples" / app / "schema.mysql.sql")
+                yield env | extra | {f"{prefix}_DB_URL": url}
+        else:  # the example gives a new SQLite file schema.sql's tables
+            yield env | extra | {f"{prefix}_DB_URL": f"sqlite:///{where / f'{app}.db'}"}
 
 
-@pytest.mark.parametrize("app_name", APPS)
+def _run_cell(app: str, db: str, env: dict[str, str], pytester: pytest.Pytester) -> Any:
+    """The plugin's run of the recordings in ``pytester.path`` against the cell's example."""
+    if app == "django":
+        build = "django"
+    elif app == "wordpress" and db == "sqlite":
+        build = "module"
+    else:
+        build = "service"
+    conftest = NESTED_CONFTEST.format(env=json.dumps(env), build=build, name=app)
+    pytester.makeconftest(conftest)
+    args = ("-p", "no:cacheprovider", "--scim-token", TOKEN)
+    if app == "django":  # Django's settings are per process: the session runs in a child
+        return pytester.runpytest_subprocess(*args, timeout=300)
+    return pytester.runpytest_inprocess(*args)
+
+
+def _environment(env: dict[str, str], app: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The cell's variables in ``os.environ`` too (what the example reads at import)."""
+    for name in list(os.environ):
+        if name.startswith(("WP_", "MAGENTO_", "DRUPAL_", "DJANGO_")):
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    if app == "django":  # the child imports this worktree, and the example's own settings
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), *sys.path]))
+    monkeypatch.delitem(sys.modules, f"examples.{app}.app", raising=False)
+
+
+@pytest.mark.parametrize(("app_name", "database"), _cells())
 @pytest.mark.parametrize("idp", IDPS)
 def test_idp_recordings_pass_against_example(
     idp: str,
     app_name: str,
+    database: str,
     pytester: pytest.Pytester,
-    caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
-    examples_grid: dict[tuple[str, str], tuple[int, int]],
+    servers: _Servers,
+    examples_grid: dict[tuple[str, str, str], str],
 ) -> None:
-    point_at(pytester.path, app_name, idp, monkeypatch)
-    if HAS_PLUGIN:
-        passed, bad, output = through_plugin(app_name, idp, pytester)
-    else:
-        passed, bad, output = through_runner(app_name, idp, caplog)
-    examples_grid[idp, app_name] = (passed, bad)
-    assert passed and not bad, output
+    cell = (idp, app_name, database)
+    for recording in sorted((bundled_recordings_dir() / idp).glob("*.json")):
+        # as ``*.scim.json`` files beside the conftest, so its ``scim_app`` is the one they get
+        target = pytester.path / f"{recording.stem}.scim.json"
+        target.write_bytes(recording.read_bytes())
+    try:
+        with _site(app_name, database, idp, servers, pytester.path) as env:
+            _environment(env, app_name, monkeypatch)
+            result = _run_cell(app_name, database, env, pytester)
+    except pytest.skip.Exception as skipped:
+        examples_grid[cell] = f"skip: {skipped.msg}"
+        raise
+    counts = result.parseoutcomes()
+    passed = counts.get("passed", 0)
+    bad = sum(counts.get(k, 0) for k in ("failed", "error", "errors", "skipped"))
+    examples_grid[cell] = f"{passed}/{bad}"
+    assert passed and not bad, "\n".join(result.outlines + result.errlines)

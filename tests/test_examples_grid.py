@@ -26,7 +26,7 @@ import json
 import os
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -114,6 +114,39 @@ def _no_logged_errors(caplog):
 """
 
 
+def _mysql_admin() -> Any:
+    """An AUTOCOMMIT engine on the server of ``SCIMCORE_TEST_MYSQL_URL``; skips without one."""
+    url = os.environ.get("SCIMCORE_TEST_MYSQL_URL")
+    if not url:
+        pytest.skip("MariaDB not configured: set SCIMCORE_TEST_MYSQL_URL to run this cell")
+    sqlalchemy = pytest.importorskip("sqlalchemy", reason="the app extra is needed")
+    pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
+    base = sqlalchemy.engine.make_url(url)
+    engine = sqlalchemy.create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+    except sqlalchemy.exc.OperationalError as exc:
+        engine.dispose()
+        pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
+    return engine
+
+
+def _pg_admin() -> Any:
+    """An autocommit psycopg connection to ``SCIMCORE_TEST_PG_DSN``; skips without one."""
+    dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
+    if not dsn:
+        pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this cell")
+    psycopg = pytest.importorskip("psycopg", reason="the postgres extra is needed")
+    from sqlalchemy.engine import make_url
+
+    try:
+        return psycopg.connect(dsn, autocommit=True)
+    except psycopg.OperationalError as exc:
+        where = make_url(dsn)
+        pytest.skip(f"PostgreSQL at {where.host}:{where.port} is not reachable: {exc}")
+
+
 class _Servers:
     """The database servers of the session: a MariaDB admin engine and a PostgreSQL admin
     connection, each made on first use and closed at the end; ``pytest.skip`` when absent."""
@@ -121,38 +154,28 @@ class _Servers:
     def __init__(self) -> None:
         self._mysql: Any = None
         self._pg: Any = None
+        self._missing: dict[str, str] = {}  # server -> why its cells skip (asked only once)
 
     def mysql(self) -> Any:
         """An AUTOCOMMIT engine on the server of ``SCIMCORE_TEST_MYSQL_URL`` (no database)."""
         if self._mysql is None:
-            url = os.environ.get("SCIMCORE_TEST_MYSQL_URL")
-            if not url:
-                pytest.skip("MariaDB not configured: set SCIMCORE_TEST_MYSQL_URL to run this cell")
-            sqlalchemy = pytest.importorskip("sqlalchemy", reason="the app extra is needed")
-            pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
-            base = sqlalchemy.engine.make_url(url)
-            engine = sqlalchemy.create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
-            try:
-                with engine.connect() as conn:
-                    conn.exec_driver_sql("SELECT 1")
-            except sqlalchemy.exc.OperationalError as exc:
-                engine.dispose()
-                pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
-            self._mysql = engine
+            self._mysql = self._first_use("mysql", _mysql_admin)
         return self._mysql
 
     def pg(self) -> Any:
         """An autocommit psycopg connection to ``SCIMCORE_TEST_PG_DSN``."""
         if self._pg is None:
-            dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
-            if not dsn:
-                pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this cell")
-            psycopg = pytest.importorskip("psycopg", reason="the postgres extra is needed")
-            try:
-                self._pg = psycopg.connect(dsn, autocommit=True)
-            except psycopg.OperationalError as exc:
-                pytest.skip(f"PostgreSQL at {dsn} is not reachable: {exc}")
+            self._pg = self._first_use("pg", _pg_admin)
         return self._pg
+
+    def _first_use(self, server: str, connect: Callable[[], Any]) -> Any:
+        if server in self._missing:
+            pytest.skip(self._missing[server])
+        try:
+            return connect()
+        except pytest.skip.Exception as skipped:
+            self._missing[server] = skipped.msg
+            raise
 
     @contextmanager
     def mysql_database(self, label: str) -> Iterator[str]:

@@ -317,7 +317,10 @@ def test_idp_recordings_pass_against_example(
     except pytest.skip.Exception as skipped:
         examples_grid[cell] = f"skip: {skipped.msg}"
         raise
-    counts = result.parseoutcomes()
+    try:
+        counts = result.parseoutcomes()
+    except ValueError:  # the session died before its summary (the output says why)
+        counts = {}
     passed = counts.get("passed", 0)
     bad = sum(counts.get(k, 0) for k in ("failed", "error", "errors", "skipped"))
     examples_grid[cell] = f"{passed}/{bad}"

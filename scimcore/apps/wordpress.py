@@ -15,29 +15,51 @@ connection of the request's transaction:
   ``wp_delete_user($id)`` (no reassign) does with the trash off: the user's posts, pages,
   attachments and revisions go, with their postmeta, comments (and commentmeta) and term
   relationships (term counts recomputed), children re-parented; the user's links go too.
+- :func:`wordpress_store` puts them together: the :class:`~scimcore.store.TableStore` over a
+  site's ``{prefix}users`` and ``{prefix}usermeta``, with passwords as :func:`wordpress_hasher`
+  writes them (bcrypt ``$2y$``, which ``wp_check_password`` accepts).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scimcore.apps._phpserial import php_serialize, php_unserialize
-from scimcore.errors import Conflict, InvalidValue
+from scimcore.errors import ConfigurationError, Conflict, InvalidValue
+from scimcore.mapping import register_transform
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.sql.expression import TableClause
 
+    from scimcore.mapping import AttributeMapping
+    from scimcore.passwords import BcryptHasher
+    from scimcore.store import TableStore
+
 __all__ = [
+    "DEPROVISION_MODES",
     "LOCK_PREFIX",
+    "NAMESPACE",
     "WordPressHooks",
     "WordPressRoles",
     "display_name_for",
+    "register_transforms",
     "user_nicename",
+    "wordpress_hasher",
+    "wordpress_store",
 ]
+
+#: The SCIM ids of a site's users: ``uuid5(NAMESPACE, "User:<ID>")``.
+NAMESPACE = uuid.UUID("5d2c8a41-93e7-5b06-a1f4-776f72647072")
+#: ``deactivate``: a DELETE locks the login and ends the sessions (the user, their posts and
+#: meta are kept; a later POST of the same login re-links that user); ``delete``: it does what
+#: ``wp_delete_user`` does (the user's content, meta and row go).
+DEPROVISION_MODES = ("deactivate", "delete")
 
 #: What deactivation puts before the password hash (no hash WordPress writes starts with it).
 LOCK_PREFIX = "!"
@@ -64,6 +86,8 @@ _POST_COUNTED = {
     "wp_template_part_area": ("wp_template_part",),
 }
 _HIERARCHICAL = ("page",)
+#: ``wp_users.display_name`` is varchar(250).
+_DISPLAY_NAME_LENGTH = 250
 _LEVEL = re.compile(r"level_(10|[0-9])\Z", re.IGNORECASE)
 
 
@@ -76,7 +100,7 @@ def _tables(prefix: str) -> dict[str, TableClause]:
                                       for c in cols))  # fmt: skip
 
     return {
-        "users": t("users", "ID", "user_pass", "user_login"),
+        "users": t("users", "ID", "user_pass", "user_login", "display_name"),
         "usermeta": t("usermeta", "umeta_id", "user_id", "meta_key", "meta_value"),
         "options": t("options", "option_id", "option_name", "option_value", "autoload"),
         "posts": t("posts", "ID", "post_author", "post_type", "post_parent", "post_status"),
@@ -109,6 +133,40 @@ def display_name_for(login: str, first: str | None = None, last: str | None = No
     if first and last:
         return f"{first} {last}"
     return first or last or login
+
+
+def _active(user_pass: Any) -> bool | None:
+    """``active`` as the hash says: a locked one (``!`` in front) is a deactivated login."""
+    return None if user_pass is None else not str(user_pass).startswith(LOCK_PREFIX)
+
+
+_SCIM_LOCALE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\Z")
+
+
+def _locale_to_wp(locale: Any) -> Any:
+    """A SCIM locale (``en-US``, BCP 47) as WordPress writes one (``en_US``)."""
+    if isinstance(locale, str) and _SCIM_LOCALE.match(locale):
+        return locale.replace("-", "_")
+    return locale
+
+
+def _locale_to_scim(locale: Any) -> Any:
+    """A WordPress locale (``en_US``) as SCIM writes one (``en-US``); '' (the site's) is none."""
+    if isinstance(locale, str) and _SCIM_LOCALE.match(locale):
+        return locale.replace("_", "-")
+    return locale or None
+
+
+def register_transforms() -> None:
+    """Register the mapping transforms the WordPress ``mapping.toml`` names.
+
+    ``wordpress_active`` reads ``active`` from ``user_pass`` (a ``to_scim`` rule: the login lock
+    itself is the hooks' work), ``wordpress_locale`` and ``wordpress_scim_locale`` turn ``en-US``
+    into the ``locale`` usermeta's ``en_US`` and back.
+    """
+    register_transform("wordpress_active", _active)
+    register_transform("wordpress_locale", _locale_to_wp)
+    register_transform("wordpress_scim_locale", _locale_to_scim)
 
 
 def _roles_dict(value: Any) -> dict[str, dict[str, Any]]:
@@ -387,12 +445,18 @@ class WordPressHooks:
 
     ``roles`` (a :class:`WordPressRoles`) gives a new user the site's default role, as
     ``wp_insert_user`` does; ``after_write`` also follows ``active`` (a PATCH ``active: false``
-    locks the login just as a deactivating DELETE does).
+    locks the login just as a deactivating DELETE does). With ``display_names``, a user created
+    without a ``displayName`` gets the ``display_name`` ``wp_insert_user`` would give it, from
+    ``name.givenName`` and ``name.familyName`` (:func:`display_name_for`).
     """
 
-    def __init__(self, prefix: str = "wp_", roles: WordPressRoles | None = None) -> None:
+    def __init__(
+        self, prefix: str = "wp_", roles: WordPressRoles | None = None, *,
+        display_names: bool = False,
+    ) -> None:  # fmt: skip
         self.prefix = prefix
         self.roles = roles
+        self.display_names = display_names
         self._t = _tables(prefix)
 
     # -- login lock -------------------------------------------------------------------------------
@@ -430,11 +494,29 @@ class WordPressHooks:
         """A new user gets the default role; ``active`` false locks the login, true unlocks it."""
         if previous is None and self.roles is not None:
             self.roles.ensure_role(conn, key)
+        if previous is None and self.display_names and not resource.get("displayName"):
+            self._display_name(conn, key, resource)
         active = resource.get("active")
         if active is False:
             self.deactivate(conn, key)
         elif active is True or previous is None or previous.get("active") is False:
             self.reactivate(conn, key)
+
+    def _display_name(self, conn: Connection, key: Any, resource: Mapping[str, Any]) -> None:
+        """``display_name`` from the names, as ``wp_insert_user`` picks it for a new user."""
+        from sqlalchemy import update
+
+        name = resource.get("name")
+        parts = name if isinstance(name, Mapping) else {}
+        first, last = parts.get("givenName"), parts.get("familyName")
+        login = resource.get("userName")
+        shown = display_name_for(
+            login if isinstance(login, str) else "",
+            first if isinstance(first, str) else None,
+            last if isinstance(last, str) else None,
+        )[:_DISPLAY_NAME_LENGTH]
+        u = self._t["users"]
+        conn.execute(update(u).where(u.c["ID"] == key).values(display_name=shown))
 
     # -- wp_delete_user ---------------------------------------------------------------------------
 
@@ -551,3 +633,82 @@ class WordPressHooks:
             )
         count = conn.execute(query).scalar() or 0
         conn.execute(update(tt).where(tt.c.term_taxonomy_id == tt_id).values(count=count))
+
+
+def wordpress_hasher() -> BcryptHasher:
+    """A password hash WordPress accepts: PHP's ``password_hash`` bcrypt, ``$2y$10$…``.
+
+    WordPress 6.1's ``wp_check_password`` falls back to PHP's ``crypt()`` for a hash that is no
+    phpass ``$P$`` one, which verifies bcrypt; WordPress 6.8 reads bcrypt natively.
+    """
+    from scimcore.passwords import BcryptHasher
+
+    return BcryptHasher()
+
+
+def _utc_now() -> _dt.datetime:
+    """``user_registered``: WordPress keeps it in UTC, to the second."""
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _insert_defaults() -> dict[str, Any]:
+    """``on_insert`` columns of a new user, as ``wp_insert_user`` fills them."""
+    return {
+        "user_registered": lambda row: _utc_now(),
+        "user_nicename": lambda row: user_nicename(str(row.get("user_login") or "")),
+        "display_name": lambda row: str(row.get("user_login") or "")[:_DISPLAY_NAME_LENGTH],
+    }
+
+
+def wordpress_store(
+    database: str | URL | Engine,
+    *,
+    mapping: AttributeMapping,
+    prefix: str = "wp_",
+    deprovision: str = "deactivate",
+    groups: bool = True,
+    namespace: uuid.UUID = NAMESPACE,
+) -> TableStore:
+    """The :class:`~scimcore.store.TableStore` over a WordPress site's user tables.
+
+    ``database`` is an SQLAlchemy URL or Engine of WordPress's database, ``prefix`` its table
+    prefix (``wp-config.php``'s ``$table_prefix``). Every ``{prefix}users`` row is a User;
+    ``mapping`` places SCIM attributes in its columns (``field``: ``user_login``,
+    ``user_email``, ``user_pass``, ``display_name``, …) and ``{prefix}usermeta`` keys
+    (``meta``: ``first_name``, ``nickname``, ``locale``, …). A new user gets
+    ``user_registered`` (UTC), ``user_nicename``, a ``display_name`` from its names and the
+    site's default role, as ``wp_insert_user`` gives them. Groups are the site's roles
+    (:class:`WordPressRoles`) unless ``groups`` is false; :class:`WordPressHooks` lock a
+    deactivated login and end its sessions, and do what ``wp_delete_user`` does when
+    ``deprovision`` is ``delete``. The store adds ``{prefix}scim_resource`` and
+    ``{prefix}scim_audit``.
+    """
+    if deprovision not in DEPROVISION_MODES:
+        raise ConfigurationError(
+            f"deprovision must be one of {DEPROVISION_MODES}, not {deprovision!r}"
+        )
+    # the modules themselves, not the lazy package root: a re-import (a nested test session)
+    # then never pairs a cached class with a fresh SQLAlchemy
+    from scimcore.store._meta import MetaStorage
+    from scimcore.store._table import TableStore, UserTable
+
+    register_transforms()
+    roles = WordPressRoles(prefix)
+    users = UserTable(
+        table=f"{prefix}users",
+        key="ID",
+        mapping=mapping,
+        storages=(MetaStorage(f"{prefix}usermeta", "user_id", "meta_key", "meta_value"),),
+        on_insert=_insert_defaults(),
+        hooks=WordPressHooks(prefix, roles, display_names=True),
+        deprovision="delete" if deprovision == "delete" else "deactivate",
+        created="user_registered",
+    )
+    return TableStore(
+        database,
+        users=users,
+        groups=roles if groups else None,
+        side_table=f"{prefix}scim_resource",
+        audit_table=f"{prefix}scim_audit",
+        namespace=namespace,
+    )

@@ -7,8 +7,8 @@ A cell is (IdP, app, database), and each starts from an empty site of its own:
   ``SCIMCORE_TEST_MYSQL_URL``, dropped after) holding the project's real tables
   (``schema.mysql.sql``); on SQLite, a new file that gets ``schema.sql``;
 - ``wordpress`` on MariaDB: a stock WordPress installed for the cell
-  (:func:`tests.wordpress_support.install_site`); until ``examples/wordpress/app.py`` has
-  ``build_service`` (issue #14), the SQLite mirror example on a new file instead;
+  (:func:`tests.wordpress_support.install_site`, ``wp_install()`` in WordPress's own PHP) and
+  removed after; on SQLite, a new file that gets the example's ``schema.sql``;
 - ``django`` on SQLite and on PostgreSQL (a new database of ``SCIMCORE_TEST_PG_DSN``, dropped
   after), migrated by the cell.
 
@@ -44,16 +44,9 @@ TOKEN = "change-me"
 BASE_URL = "http://testserver/scim/v2"
 
 
-def _wordpress_on_mariadb() -> bool:
-    """Whether the WordPress example is the application store over a real site (issue #14)."""
-    source = ROOT / "examples" / "wordpress" / "app.py"
-    return source.exists() and "def build_service(" in source.read_text()
-
-
 def _cells() -> list[tuple[str, str]]:
     """(app, database) of every example there is."""
-    wordpress = ["mariadb"] if _wordpress_on_mariadb() else ["sqlite"]
-    databases = {"wordpress": wordpress, "magento": ["mariadb", "sqlite"],
+    databases = {"wordpress": ["mariadb", "sqlite"], "magento": ["mariadb", "sqlite"],
                  "drupal": ["mariadb", "sqlite"], "django": ["sqlite", "postgresql"]}  # fmt: skip
     return [
         (app, db)
@@ -96,9 +89,6 @@ def scim_app():
         yield app
         return
     module = importlib.import_module(f"examples.{{NAME}}.app")
-    if BUILD == "module":  # the SQLite mirror example, configured by import
-        yield module.app
-        return
     from scimcore.adapters import asgi_app
     service = module.build_service(ENV)
     yield asgi_app(service)
@@ -245,8 +235,9 @@ def _site(app: str, db: str, idp: str, servers: _Servers, where: Path) -> Iterat
                              "WP_IDP": idp, "WP_DEPROVISION": "deactivate"}  # fmt: skip
             finally:
                 wp.remove_site(site)
-    elif app == "wordpress":  # the SQLite mirror example (before issue #14's)
-        yield env | {"WP_DB": str(where / "wordpress.db"), "WP_IDP": idp}
+    elif app == "wordpress":  # the example gives a new SQLite file schema.sql's tables
+        yield env | {"WP_DB_URL": f"sqlite:///{where / 'wordpress.db'}", "WP_IDP": idp,
+                     "WP_DEPROVISION": "deactivate"}  # fmt: skip
     elif app == "django":
         pytest.importorskip("django", reason="Django is in the django extra")
         extra = {"DJANGO_IDP": idp, "DJANGO_PASSWORD_ITERATIONS": "1000"}  # check_password
@@ -268,12 +259,7 @@ def _site(app: str, db: str, idp: str, servers: _Servers, where: Path) -> Iterat
 
 def _run_cell(app: str, db: str, env: dict[str, str], pytester: pytest.Pytester) -> Any:
     """The plugin's run of the recordings in ``pytester.path`` against the cell's example."""
-    if app == "django":
-        build = "django"
-    elif app == "wordpress" and db == "sqlite":
-        build = "module"
-    else:
-        build = "service"
+    build = "django" if app == "django" else "service"
     conftest = NESTED_CONFTEST.format(env=json.dumps(env), build=build, name=app)
     pytester.makeconftest(conftest)
     args = ("-p", "no:cacheprovider", "--scim-token", TOKEN)

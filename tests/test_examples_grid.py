@@ -82,11 +82,7 @@ def scim_app():
         module = importlib.import_module("examples.django.app")
         from django.core.management import call_command
         call_command("migrate", verbosity=0)
-
-        async def app(scope, receive, send):  # Django's ASGIHandler has a handle() of its
-            await module.app(scope, receive, send)  # own: a plain ASGI callable, not a service
-
-        yield app
+        yield module.app  # the site's ASGI entry, Django's middleware and all
         return
     module = importlib.import_module(f"examples.{{NAME}}.app")
     from scimcore.adapters import asgi_app

@@ -83,6 +83,7 @@ def scim_app():
         from django.core.management import call_command
         call_command("migrate", verbosity=0)
         yield module.app  # the site's ASGI entry, Django's middleware and all
+        _django_agrees(module.app)  # a failure here is an error of the session: the cell fails
         return
     module = importlib.import_module(f"examples.{{NAME}}.app")
     from scimcore.adapters import asgi_app
@@ -91,6 +92,25 @@ def scim_app():
     engine = getattr(service.store, "engine", None)
     if engine is not None:
         engine.dispose()  # no connection left on the cell's database when it is dropped
+
+def _django_agrees(app):
+    # what SCIM lists after the recordings is what Django's ORM has: every User is an auth_user
+    # row with its active flag, and the users the IdP deleted (DJANGO_DEPROVISION=deactivate)
+    # are still there, inactive
+    from conformance.transport import Request, transport_for
+    from django.contrib.auth import get_user_model
+
+    transport = transport_for(app)
+    headers = {{"Authorization": "Bearer " + ENV["SCIM_TOKEN"], "Accept": "application/scim+json"}}
+    response = transport.send(Request("GET", "/Users", {{"count": "1000"}}, headers))
+    transport.close()
+    assert response.status == 200, response.body[:500]
+    listed = {{u["userName"]: u.get("active", True) for u in response.json()["Resources"]}}
+    rows = {{u.username: u.is_active for u in get_user_model().objects.all()}}
+    assert {{k: rows.get(k) for k in listed}} == listed
+    gone = {{k: v for k, v in rows.items() if k not in listed}}
+    assert gone, "the IdP's users never reached auth_user"
+    assert not any(gone.values()), gone
 
 @pytest.fixture(autouse=True)
 def _no_logged_errors(caplog):

@@ -217,6 +217,14 @@ def test_group_membership_is_the_wordpress_role(site: wp.WpSite, connect: Any) -
     assert "Shop Staff" in names.values()
     shown = wp.wp_user(site, "login", login)
     assert shown is not None and shown["roles"] == ["shop_staff"]
+    # an IdP's group clean-up cannot take WordPress's own roles from the site
+    refused = okta("DELETE", f"/Groups/{group}")
+    assert refused.status_code == 409, refused.text
+    assert "editor" in wp.wp_php(site, "return wp_roles()->get_names();")
+    assert okta("DELETE", f"/Groups/{made.json()['id']}").status_code == 204
+    shown = wp.wp_user(site, "login", login)
+    assert shown is not None and shown["roles"] == ["subscriber"]
+    assert "Shop Staff" not in wp.wp_php(site, "return wp_roles()->get_names();").values()
 
 
 def test_jumpcloud_deactivation_locks_the_login_and_ends_sessions(
@@ -422,6 +430,26 @@ def test_sqlite_stand_in_is_a_wordpress_shaped_site(tmp_path: Path) -> None:
         assert clash.status_code == 409 and clash.json()["scimType"] == "uniqueness"
     finally:
         okta.close()
+
+
+def test_sqlite_stand_in_follows_the_table_prefix(tmp_path: Path) -> None:
+    db = tmp_path / "blog.db"
+    mini = Idp({"WP_DB": str(db), "WP_TABLE_PREFIX": "blog_"}, "miniorange")
+    try:
+        created = mini("POST", "/Users", miniorange_user("ada@example.com", "Ada", "Byron"))
+        assert created.status_code == 201, created.text
+        assert [g["display"] for g in created.json()["groups"]] == ["Subscriber"]
+    finally:
+        mini.close()
+    conn = sqlite3.connect(db)
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    caps = conn.execute(
+        "SELECT meta_value FROM blog_usermeta WHERE meta_key = 'blog_capabilities'"
+    ).fetchall()
+    conn.close()
+    assert {"blog_users", "blog_usermeta", "blog_options", "blog_scim_resource"} <= tables
+    assert not any(t.startswith("wp_") for t in tables)
+    assert caps == [('a:1:{s:10:"subscriber";b:1;}',)]
 
 
 # -- the MariaDB stand-in (schema.mysql.sql) --------------------------------------------------

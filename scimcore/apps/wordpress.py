@@ -45,6 +45,7 @@ __all__ = [
     "DEPROVISION_MODES",
     "LOCK_PREFIX",
     "NAMESPACE",
+    "STOCK_ROLES",
     "WordPressHooks",
     "WordPressRoles",
     "display_name_for",
@@ -86,6 +87,8 @@ _POST_COUNTED = {
     "wp_template_part_area": ("wp_template_part",),
 }
 _HIERARCHICAL = ("page",)
+#: The roles ``populate_roles`` gives every site (kept by :class:`WordPressRoles`).
+STOCK_ROLES = ("administrator", "editor", "author", "contributor", "subscriber")
 #: ``wp_users.display_name`` is varchar(250).
 _DISPLAY_NAME_LENGTH = 250
 _LEVEL = re.compile(r"level_(10|[0-9])\Z", re.IGNORECASE)
@@ -186,10 +189,16 @@ def _role_key(name: str, taken: Iterable[str]) -> str:
 
 
 class WordPressRoles:
-    """A ``GroupSource`` over a WordPress site's roles (group key = role key, e.g. ``editor``)."""
+    """A ``GroupSource`` over a WordPress site's roles (group key = role key, e.g. ``editor``).
 
-    def __init__(self, prefix: str = "wp_") -> None:
+    ``kept`` are roles a DELETE of their group cannot remove (409): by default WordPress's own
+    five, whose removal would take every member's role and leave the site without it (an
+    IdP's group clean-up must not strip the administrators). Their membership still follows.
+    """
+
+    def __init__(self, prefix: str = "wp_", *, kept: Sequence[str] = STOCK_ROLES) -> None:
         self.prefix = prefix
+        self.kept = tuple(kept)
         self.caps_key = f"{prefix}capabilities"
         self.level_key = f"{prefix}user_level"
         self.roles_option = f"{prefix}user_roles"
@@ -290,9 +299,13 @@ class WordPressRoles:
             self._save_roles(conn, roles)
 
     def delete(self, conn: Connection, key: Any) -> None:
-        """``remove_role`` and take it from every user; the default role cannot go."""
+        """``remove_role`` and take it from every user; the default and kept roles cannot go."""
         if key == self.default_role(conn):
             raise Conflict(f"{key!r} is the site's default role; WordPress cannot delete it")
+        if key in self.kept:
+            raise Conflict(
+                f"{key!r} is one of WordPress's own roles; it is kept (remove its members instead)"
+            )
         members = self.members(conn, [key]).get(key, [])
         self.remove_members(conn, key, members)
         roles = self.roles(conn, lock=True)

@@ -13,11 +13,13 @@ A cell is (IdP, app, database), and each starts from an empty site of its own:
   after), migrated by the cell.
 
 The recordings run through the conformance pytest plugin (as ``*.scim.json`` files, with the
-plugin's ``scim_app`` fixture overridden to the example built by its ``build_service(env)``) in a
-nested pytest session; a logged error fails the recording that caused it. Django's settings are
-process-wide, so its cells run that session in a child process. A cell whose database or site
-is missing skips with the reason. The console summary prints the grid (``pytest_terminal_summary``
-in conftest).
+plugin's ``scim_app`` fixture overridden to the example built by its ``build_service(env)``, or
+for Django the site's ASGI entry ``examples.django.app:app``) in a nested pytest session; a
+logged error fails the recording that caused it. Django's settings are process-wide, so its
+cells run that session in a child process (``pytester.runpytest_subprocess``). After the
+recordings of a WordPress-on-MariaDB or Django cell, the site's own code (WordPress's PHP,
+Django's ORM) must agree with what SCIM lists. A cell whose database or site is missing skips
+with the reason. The console summary prints the grid (``pytest_terminal_summary`` in conftest).
 """
 
 from __future__ import annotations

@@ -36,12 +36,11 @@ from pathlib import Path
 from typing import Any
 
 from scimcore.apps._phpserial import php_serialize
-from scimcore.apps.wordpress import WordPressHooks, WordPressRoles, user_nicename
+from scimcore.apps.wordpress import user_nicename
 from scimcore.filter import parse_filter
-from scimcore.mapping import mapping_from_dict
 from scimcore.schema import USER_URN
 from scimcore.service import BearerTokens, ScimRequest, ScimService, ServiceConfig
-from scimcore.store import MetaStorage, Query, SqliteStore, Store, TableStore, UserTable
+from scimcore.store import Query, SqliteStore, Store, TableStore
 
 TOKEN = "bench-token-0123456789"
 _COLLATE = "DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_520_ci"
@@ -108,17 +107,8 @@ _META = (
     ("dismissed_wp_pointers", ""),
 )
 
-#: The WordPress example's mapping (the okta preset, then the site's own rules).
-MAPPING = {
-    "preset": "okta",
-    "extensions_to_meta": True,
-    "rules": [
-        {"scim": "userName", "field": "user_login", "required": True},
-        {"scim": "password", "field": "user_pass", "direction": "to_app"},
-        {"scim": "profileUrl", "field": "user_url"},
-        {"scim": "nickName", "meta": "nickname"},
-    ],
-}
+#: The WordPress example's mapping (``examples/wordpress/mapping.toml``, Okta's table).
+MAPPING_FILE = Path(__file__).resolve().parent.parent / "examples" / "wordpress" / "mapping.toml"
 
 
 def _roles_option() -> str:
@@ -203,37 +193,12 @@ def _fill_wordpress(url: str, n: int) -> None:
 
 def wordpress_store(url: str) -> TableStore:
     """The application store as the WordPress example configures it (``wordpress_store``)."""
-    from scimcore.apps import wordpress
+    from examples._site import idp_mapping
+    from scimcore.apps.wordpress import register_transforms
+    from scimcore.apps.wordpress import wordpress_store as factory
 
-    factory: Any = getattr(wordpress, "wordpress_store", None)
-    if factory is not None:
-        store: TableStore = factory(url)
-        return store
-    return _wordpress_store(url)
-
-
-def _wordpress_store(url: str) -> TableStore:
-    """The same configuration, for a checkout whose ``scimcore.apps.wordpress`` lacks it."""
-    roles = WordPressRoles()
-    return TableStore(
-        url,
-        users=UserTable(
-            table="wp_users",
-            key="ID",
-            mapping=mapping_from_dict(MAPPING),
-            storages=(MetaStorage("wp_usermeta", "user_id", "meta_key", "meta_value"),),
-            on_insert={
-                "user_registered": lambda row: time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime()),
-                "user_nicename": lambda row: user_nicename(str(row.get("user_login") or "")),
-                "display_name": lambda row: str(row.get("user_login") or ""),
-            },
-            created="user_registered",
-            hooks=WordPressHooks(roles=roles),
-        ),
-        groups=roles,
-        side_table="scim_resource",
-        audit_table="scim_audit",
-    )
+    register_transforms()  # the transforms the mapping names
+    return factory(url, mapping=idp_mapping(MAPPING_FILE, "okta"))
 
 
 def _scim_user(i: int) -> dict[str, Any]:

@@ -1,8 +1,9 @@
-"""What the Magento and Drupal examples share: the IdP's mapping and the SQLite stand-in."""
+"""What the site examples share: the IdP's mapping and the SQLite stand-in."""
 
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,13 +29,21 @@ def idp_mapping(path: Path, idp: str) -> AttributeMapping:
     return mapping_from_dict({"rules": [r for r in shared if r["scim"] not in paths] + own})
 
 
-def create_if_absent(engine: Engine, script: Path) -> None:
+def create_if_absent(
+    engine: Engine, script: Path, *, replace: Mapping[str, str] | None = None
+) -> None:
     """On SQLite, run ``script`` (``CREATE TABLE IF NOT EXISTS`` and seed rows) when the engine
-    first connects, so a new file becomes an empty site; other databases are the site's own."""
+    first connects, so a new file becomes an empty site; other databases are the site's own.
+
+    ``replace`` rewrites the script's text first (``{"wp_": prefix}``: another table prefix).
+    """
     if engine.dialect.name != "sqlite":
         return
     from sqlalchemy import event
 
     @event.listens_for(engine, "first_connect")
     def _create(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.executescript(script.read_text())
+        text = script.read_text()
+        for old, new in (replace or {}).items():
+            text = text.replace(old, new)
+        dbapi_connection.executescript(text)

@@ -45,8 +45,8 @@ def run_script(url: str, path: Path) -> None:
 
 
 def _main(argv: list[str]) -> int:
-    if len(argv) != 2 or argv[0] not in ("magento", "drupal"):
-        print("usage: python -m examples._sql {magento|drupal} DB_URL", file=sys.stderr)
+    if len(argv) != 2 or argv[0] not in ("wordpress", "magento", "drupal"):
+        print("usage: python -m examples._sql {wordpress|magento|drupal} DB_URL", file=sys.stderr)
         return 2
     site, url = argv
     run_script(url, schema_for(Path(__file__).parent / site, url))

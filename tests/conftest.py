@@ -110,31 +110,35 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
         pluginmanager.register(plugin, "scim_conformance")
 
 
-_EXAMPLES_GRID = pytest.StashKey[dict[tuple[str, str], tuple[int, int]]]()
+_EXAMPLES_GRID = pytest.StashKey[dict[tuple[str, str, str], str]]()
 
 
 @pytest.fixture
-def examples_grid(request: pytest.FixtureRequest) -> dict[tuple[str, str], tuple[int, int]]:
-    """Where the example-app grid test records (idp, app) -> (passed, not passed) recordings."""
+def examples_grid(request: pytest.FixtureRequest) -> dict[tuple[str, str, str], str]:
+    """Where the example-app grid test records (idp, app, database) -> its cell: ``passed/not
+    passed`` recordings, or ``skip: <reason>``."""
     return request.config.stash.setdefault(_EXAMPLES_GRID, {})
 
 
-def _cell(counts: tuple[int, int] | None) -> str:
-    return "-" if counts is None else f"{counts[0]}/{counts[1]}"
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the IdP x example-app conformance grid when the grid test ran."""
+    """Print the example app x database x IdP conformance grid when the grid test ran."""
     grid = terminalreporter.config.stash.get(_EXAMPLES_GRID, {})
     if not grid:
         return
-    idps = sorted({idp for idp, _ in grid})
-    apps = sorted({app for _, app in grid})
-    terminalreporter.write_sep("=", "IdP recordings x example apps (passed/failed)")
-    terminalreporter.write_line(f"{'':12}" + "".join(f"{app:>14}" for app in apps))
-    for idp in idps:
-        cells = "".join(f"{_cell(grid.get((idp, app))):>14}" for app in apps)
-        terminalreporter.write_line(f"{idp:12}{cells}")
+    idps = sorted({idp for idp, _, _ in grid})
+    rows = sorted({(app, db) for _, app, db in grid})
+    terminalreporter.write_sep("=", "example app on database x IdP recordings (passed/failed)")
+    terminalreporter.write_line(f"{'':22}" + "".join(f"{idp:>12}" for idp in idps))
+    reasons: dict[str, None] = {}
+    for app, db in rows:
+        cells = [grid.get((idp, app, db), "-") for idp in idps]
+        for text in cells:
+            if text.startswith("skip: "):
+                reasons[f"{app} on {db}: {text.removeprefix('skip: ')}"] = None
+        shown = "".join(f"{text.split(':')[0]:>12}" for text in cells)
+        terminalreporter.write_line(f"{app + ' on ' + db:22}{shown}")
+    for reason in reasons:
+        terminalreporter.write_line(f"skipped {reason}")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -248,3 +248,33 @@ def test_before_delete_does_what_wp_delete_user_does(wordpress_site: Any, engine
     for table in _TABLES:
         assert ours[table] == theirs[table], table
     assert ours["posts"] != before["posts"] and ours["comments"] != before["comments"]
+
+
+# -- wordpress_store ------------------------------------------------------------------------------
+
+
+def test_wordpress_store_refuses_an_unknown_deprovision_mode() -> None:
+    from scimcore.apps import wordpress_store
+    from scimcore.errors import ConfigurationError
+    from scimcore.mapping import mapping_from_dict
+
+    mapping = mapping_from_dict({"rules": [{"scim": "userName", "field": "user_login"}]})
+    with pytest.raises(ConfigurationError, match="deprovision"):
+        wordpress_store("sqlite://", mapping=mapping, deprovision="rfc")
+
+
+def test_wordpress_hasher_is_bcrypt_2y() -> None:
+    from scimcore.apps import wordpress_hasher
+
+    hashed = wordpress_hasher().hash("pässword")
+    assert hashed.startswith("$2y$10$") and len(hashed) == 60
+    assert wordpress_hasher().verify("pässword", hashed)
+
+
+def test_active_and_locale_transforms() -> None:
+    from scimcore.apps.wordpress import _active, _locale_to_scim, _locale_to_wp
+
+    assert _active("$2y$10$abc") is True and _active("!$2y$10$abc") is False
+    assert _active("") is True and _active(None) is None
+    assert _locale_to_wp("en-US") == "en_US" and _locale_to_scim("pt_BR") == "pt-BR"
+    assert _locale_to_scim("") is None and _locale_to_wp("not a locale") == "not a locale"

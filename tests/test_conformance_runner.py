@@ -261,3 +261,21 @@ def test_asgi_apps_run_in_process(recordings: list[Any]) -> None:
     result = Runner(transport, token=TOKEN).run(recordings)
     transport.close()
     assert result.exit_code == 0
+
+
+def test_an_app_with_a_handle_method_is_still_an_app(recordings: list[Any]) -> None:
+    class Handler:  # as Django's ASGIHandler: an ASGI callable with a handle() of its own
+        def __init__(self) -> None:
+            self.app = as_asgi(TargetServer())
+
+        async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+            await self.app(scope, receive, send)
+
+        async def handle(self, scope: Any, receive: Any, send: Any) -> None:
+            raise AssertionError("not a ScimService.handle")
+
+    transport = transport_for(Handler())
+    assert isinstance(transport, AppTransport) and transport.asgi
+    result = Runner(transport, token=TOKEN).run(recordings)
+    transport.close()
+    assert result.exit_code == 0

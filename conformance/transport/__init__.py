@@ -39,7 +39,9 @@ def transport_for(target: Any, *, base_url: str | None = None, timeout: float = 
         return HttpTransport(target, timeout=timeout)
     if isinstance(target, Transport):
         return target
-    if callable(getattr(target, "handle", None)):
+    if callable(getattr(target, "handle", None)) and not callable(target):
+        # a service's handle(request); an app that is callable is an app even when it has a
+        # handle() of its own (Django's ASGIHandler.handle(scope, receive, send))
         return ServiceTransport(target, base_url=base_url)
     if callable(target):
         from conformance.transport._http import AppTransport

@@ -1,1 +1,1 @@
-"""WordPress tables (wp_users, wp_usermeta) provisioned over SCIM: see README.md."""
+"""A WordPress site's own tables provisioned over SCIM (the application store): see README.md."""

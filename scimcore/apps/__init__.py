@@ -19,6 +19,8 @@ _EXPORTS = {
     "magento_store": "scimcore.apps.magento",
     "php_serialize": "scimcore.apps._phpserial",
     "php_unserialize": "scimcore.apps._phpserial",
+    "wordpress_hasher": "scimcore.apps.wordpress",
+    "wordpress_store": "scimcore.apps.wordpress",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -15,29 +15,53 @@ connection of the request's transaction:
   ``wp_delete_user($id)`` (no reassign) does with the trash off: the user's posts, pages,
   attachments and revisions go, with their postmeta, comments (and commentmeta) and term
   relationships (term counts recomputed), children re-parented; the user's links go too.
+- :func:`wordpress_store` puts them together: the :class:`~scimcore.store.TableStore` over a
+  site's ``{prefix}users`` and ``{prefix}usermeta``, with passwords as :func:`wordpress_hasher`
+  writes them (bcrypt ``$2y$``, which ``wp_check_password`` accepts).
 """
 
 from __future__ import annotations
 
+import datetime as _dt
 import re
 import unicodedata
+import uuid
+import weakref
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from scimcore.apps._phpserial import php_serialize, php_unserialize
-from scimcore.errors import Conflict, InvalidValue
+from scimcore.errors import ConfigurationError, Conflict, InvalidValue
+from scimcore.mapping import register_transform
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
+    from sqlalchemy.engine import URL, Connection, Engine
     from sqlalchemy.sql.expression import TableClause
 
+    from scimcore.mapping import AttributeMapping
+    from scimcore.passwords import BcryptHasher
+    from scimcore.store import TableStore
+
 __all__ = [
+    "DEPROVISION_MODES",
     "LOCK_PREFIX",
+    "NAMESPACE",
+    "STOCK_ROLES",
     "WordPressHooks",
     "WordPressRoles",
     "display_name_for",
+    "register_transforms",
     "user_nicename",
+    "wordpress_hasher",
+    "wordpress_store",
 ]
+
+#: The SCIM ids of a site's users: ``uuid5(NAMESPACE, "User:<ID>")``.
+NAMESPACE = uuid.UUID("5d2c8a41-93e7-5b06-a1f4-776f72647072")
+#: ``deactivate``: a DELETE locks the login and ends the sessions (the user, their posts and
+#: meta are kept; a later POST of the same login re-links that user); ``delete``: it does what
+#: ``wp_delete_user`` does (the user's content, meta and row go).
+DEPROVISION_MODES = ("deactivate", "delete")
 
 #: What deactivation puts before the password hash (no hash WordPress writes starts with it).
 LOCK_PREFIX = "!"
@@ -64,6 +88,10 @@ _POST_COUNTED = {
     "wp_template_part_area": ("wp_template_part",),
 }
 _HIERARCHICAL = ("page",)
+#: The roles ``populate_roles`` gives every site (kept by :class:`WordPressRoles`).
+STOCK_ROLES = ("administrator", "editor", "author", "contributor", "subscriber")
+#: ``wp_users.display_name`` is varchar(250).
+_DISPLAY_NAME_LENGTH = 250
 _LEVEL = re.compile(r"level_(10|[0-9])\Z", re.IGNORECASE)
 
 
@@ -76,7 +104,7 @@ def _tables(prefix: str) -> dict[str, TableClause]:
                                       for c in cols))  # fmt: skip
 
     return {
-        "users": t("users", "ID", "user_pass", "user_login"),
+        "users": t("users", "ID", "user_pass", "user_login", "display_name"),
         "usermeta": t("usermeta", "umeta_id", "user_id", "meta_key", "meta_value"),
         "options": t("options", "option_id", "option_name", "option_value", "autoload"),
         "posts": t("posts", "ID", "post_author", "post_type", "post_parent", "post_status"),
@@ -111,6 +139,49 @@ def display_name_for(login: str, first: str | None = None, last: str | None = No
     return first or last or login
 
 
+def _active(user_pass: Any) -> bool | None:
+    """``active`` as the hash says: a locked one (``!`` in front) is a deactivated login."""
+    return None if user_pass is None else not str(user_pass).startswith(LOCK_PREFIX)
+
+
+_SCIM_LOCALE = re.compile(r"[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*\Z")
+
+
+def _locale_to_wp(locale: Any) -> Any:
+    """A SCIM locale (``en-US``, BCP 47) as WordPress writes one (``en_US``)."""
+    if isinstance(locale, str) and _SCIM_LOCALE.match(locale):
+        return locale.replace("-", "_")
+    return locale
+
+
+def _locale_to_scim(locale: Any) -> Any:
+    """A WordPress locale (``en_US``) as SCIM writes one (``en-US``); '' (the site's) is none."""
+    if isinstance(locale, str) and _SCIM_LOCALE.match(locale):
+        return locale.replace("_", "-")
+    return locale or None
+
+
+def register_transforms() -> None:
+    """Register the mapping transforms the WordPress ``mapping.toml`` names.
+
+    ``wordpress_active`` reads ``active`` from ``user_pass`` (a ``to_scim`` rule: the login lock
+    itself is the hooks' work), ``wordpress_locale`` and ``wordpress_scim_locale`` turn ``en-US``
+    into the ``locale`` usermeta's ``en_US`` and back.
+    """
+    register_transform("wordpress_active", _active)
+    register_transform("wordpress_locale", _locale_to_wp)
+    register_transform("wordpress_scim_locale", _locale_to_scim)
+
+
+def _caps_of(value: Any) -> dict[Any, Any]:
+    """A capabilities usermeta value as an array (``{}`` for one PHP cannot read either)."""
+    try:
+        caps = php_unserialize(value) if value else {}
+    except ValueError:
+        return {}
+    return caps if isinstance(caps, dict) else {}
+
+
 def _roles_dict(value: Any) -> dict[str, dict[str, Any]]:
     if not isinstance(value, dict):
         return {}
@@ -128,16 +199,27 @@ def _role_key(name: str, taken: Iterable[str]) -> str:
 
 
 class WordPressRoles:
-    """A ``GroupSource`` over a WordPress site's roles (group key = role key, e.g. ``editor``)."""
+    """A ``GroupSource`` over a WordPress site's roles (group key = role key, e.g. ``editor``).
 
-    def __init__(self, prefix: str = "wp_") -> None:
+    ``kept`` are roles a DELETE of their group cannot remove (409): by default WordPress's own
+    five, whose removal would take every member's role and leave the site without it (an
+    IdP's group clean-up must not strip the administrators). Their membership still follows.
+    """
+
+    def __init__(self, prefix: str = "wp_", *, kept: Sequence[str] = STOCK_ROLES) -> None:
         self.prefix = prefix
+        self.kept = tuple(kept)
         self.caps_key = f"{prefix}capabilities"
         self.level_key = f"{prefix}user_level"
         self.roles_option = f"{prefix}user_roles"
         self._t = _tables(prefix)
         self._parsed: tuple[str, dict[str, dict[str, Any]]] = ("", {})
-        """The roles option last read, and its parse (the text is read every time)."""
+        """The roles option last read, and its parse (parsed once per distinct text)."""
+        self._read: weakref.WeakKeyDictionary[Any, dict[str, str | None]] = (
+            weakref.WeakKeyDictionary()
+        )
+        """Options already read, by the (innermost) transaction that read them: a request asks
+        the database once, however many parts of it need the roles."""
 
     # -- the role list (the user_roles option) -------------------------------------------------
 
@@ -147,14 +229,34 @@ class WordPressRoles:
             raise InvalidValue(f"{self.prefix}options has no {self.roles_option!r} row")
 
     def _option(self, conn: Connection, name: str, *, lock: bool = False) -> str | None:
+        return self._options(conn, (name,), lock=lock)[name]
+
+    def _options(
+        self, conn: Connection, names: Sequence[str], *, lock: bool = False
+    ) -> dict[str, str | None]:
+        """The options ``names`` (None where absent), read once per transaction; a locking read
+        always asks the database."""
         from sqlalchemy import select
 
+        tx = conn.get_nested_transaction() or conn.get_transaction()
+        seen = self._read.get(tx) if tx is not None else None
+        if seen is not None and not lock and all(n in seen for n in names):
+            return {n: seen[n] for n in names}
         o = self._t["options"]
-        query = select(o.c.option_value).where(o.c.option_name == name)
+        query = select(o.c.option_name, o.c.option_value).where(o.c.option_name.in_(names))
         if lock:
             query = query.with_for_update()
-        value = conn.execute(query).scalar()
-        return None if value is None else str(value)
+        found = {str(n).lower(): None if v is None else str(v) for n, v in conn.execute(query)}
+        out = {n: found.get(n.lower()) for n in names}
+        if tx is not None:
+            self._read.setdefault(tx, {}).update(out)
+        return out
+
+    def _forget(self, conn: Connection) -> None:
+        """Drop what this connection's transactions read (the options are being written)."""
+        for tx in (conn.get_nested_transaction(), conn.get_transaction()):
+            if tx is not None:
+                self._read.pop(tx, None)
 
     def roles(self, conn: Connection, *, lock: bool = False) -> dict[str, dict[str, Any]]:
         """The site's roles: key -> ``{"name": display name, "capabilities": {...}}``."""
@@ -175,20 +277,15 @@ class WordPressRoles:
 
     def _roles_and_default(self, conn: Connection) -> tuple[dict[str, dict[str, Any]], Any]:
         """:meth:`roles` and :meth:`default_role` in one query."""
-        from sqlalchemy import select
-
-        o = self._t["options"]
-        names = (self.roles_option, "default_role")
-        query = select(o.c.option_name, o.c.option_value).where(o.c.option_name.in_(names))
-        found = {str(n).lower(): v for n, v in conn.execute(query)}
-        raw, default = found.get(self.roles_option.lower()), found.get("default_role")
-        roles = self._parse(None if raw is None else str(raw))
-        return roles, (str(default) or None) if default is not None else None
+        found = self._options(conn, (self.roles_option, "default_role"))
+        raw, default = found[self.roles_option], found["default_role"]
+        return self._parse(raw), (default or None) if default is not None else None
 
     def _save_roles(self, conn: Connection, roles: Mapping[str, Any]) -> None:
         from sqlalchemy import update
 
         o = self._t["options"]
+        self._forget(conn)
         conn.execute(
             update(o).where(o.c.option_name == self.roles_option).values(
                 option_value=php_serialize(dict(roles)))
@@ -232,9 +329,13 @@ class WordPressRoles:
             self._save_roles(conn, roles)
 
     def delete(self, conn: Connection, key: Any) -> None:
-        """``remove_role`` and take it from every user; the default role cannot go."""
+        """``remove_role`` and take it from every user; the default and kept roles cannot go."""
         if key == self.default_role(conn):
             raise Conflict(f"{key!r} is the site's default role; WordPress cannot delete it")
+        if key in self.kept:
+            raise Conflict(
+                f"{key!r} is one of WordPress's own roles; it is kept (remove its members instead)"
+            )
         members = self.members(conn, [key]).get(key, [])
         self.remove_members(conn, key, members)
         roles = self.roles(conn, lock=True)
@@ -261,13 +362,8 @@ class WordPressRoles:
         if lock:
             query = query.with_for_update()
         for user_id, value in conn.execute(query):
-            if user_id in found:
-                continue
-            try:
-                caps = php_unserialize(value) if value else {}
-            except ValueError:
-                caps = {}
-            found[user_id] = caps if isinstance(caps, dict) else {}
+            if user_id not in found:
+                found[user_id] = _caps_of(value)
         return found
 
     def members(self, conn: Connection, keys: Sequence[Any]) -> dict[Any, list[Any]]:
@@ -319,13 +415,47 @@ class WordPressRoles:
     def ensure_role(self, conn: Connection, user_key: Any) -> None:
         """Give a user with no role the default role (what ``wp_insert_user`` does)."""
         roles, default = self._roles_and_default(conn)
-        caps = self._caps(conn, [user_key], lock=True).get(user_key)
+        caps, has_level = self._own_meta(conn, user_key)
         if caps is not None and any(v and k in roles for k, v in caps.items()):
             return
         new = dict(caps or {})
         if default in roles:
             new[default] = True
+        if caps is None and not has_level:  # a new user: both rows in one statement
+            from sqlalchemy import insert
+
+            level = str(self._level(new, roles))
+            conn.execute(
+                insert(self._t["usermeta"]),
+                [
+                    {"user_id": user_key, "meta_key": self.caps_key,
+                     "meta_value": php_serialize(new)},
+                    {"user_id": user_key, "meta_key": self.level_key, "meta_value": level},
+                ],
+            )  # fmt: skip
+            return
         self._write(conn, user_key, new, roles, exists=caps is not None)
+
+    def _own_meta(self, conn: Connection, user_key: Any) -> tuple[dict[Any, Any] | None, bool]:
+        """A user's capabilities (None without the row) and whether it has a user_level row,
+        read and locked in one query."""
+        from sqlalchemy import select
+
+        m = self._t["usermeta"]
+        query = (
+            select(m.c.meta_key, m.c.meta_value)
+            .where(m.c.user_id == user_key, m.c.meta_key.in_((self.caps_key, self.level_key)))
+            .order_by(m.c.umeta_id)
+            .with_for_update()
+        )
+        caps: dict[Any, Any] | None = None
+        has_level = False
+        for key, value in conn.execute(query):
+            if str(key).lower() == self.level_key.lower():
+                has_level = True
+            elif caps is None:
+                caps = _caps_of(value)
+        return caps, has_level
 
     def _change(self, conn: Connection, key: Any, user_keys: Sequence[Any], *, add: bool) -> None:
         roles, default = self._roles_and_default(conn)
@@ -387,12 +517,18 @@ class WordPressHooks:
 
     ``roles`` (a :class:`WordPressRoles`) gives a new user the site's default role, as
     ``wp_insert_user`` does; ``after_write`` also follows ``active`` (a PATCH ``active: false``
-    locks the login just as a deactivating DELETE does).
+    locks the login just as a deactivating DELETE does). With ``display_names``, a user created
+    without a ``displayName`` gets the ``display_name`` ``wp_insert_user`` would give it, from
+    ``name.givenName`` and ``name.familyName`` (:func:`display_name_for`).
     """
 
-    def __init__(self, prefix: str = "wp_", roles: WordPressRoles | None = None) -> None:
+    def __init__(
+        self, prefix: str = "wp_", roles: WordPressRoles | None = None, *,
+        display_names: bool = False,
+    ) -> None:  # fmt: skip
         self.prefix = prefix
         self.roles = roles
+        self.display_names = display_names
         self._t = _tables(prefix)
 
     # -- login lock -------------------------------------------------------------------------------
@@ -430,11 +566,35 @@ class WordPressHooks:
         """A new user gets the default role; ``active`` false locks the login, true unlocks it."""
         if previous is None and self.roles is not None:
             self.roles.ensure_role(conn, key)
+        if previous is None and self.display_names and not resource.get("displayName"):
+            self._display_name(conn, key, resource)
         active = resource.get("active")
         if active is False:
             self.deactivate(conn, key)
-        elif active is True or previous is None or previous.get("active") is False:
+        elif previous is None:
+            # a new row is locked only if what was written starts with the lock (a relinked
+            # row was unlocked by the reactivate hook already)
+            written = resource.get("password")
+            if isinstance(written, str) and written.startswith(LOCK_PREFIX):
+                self.reactivate(conn, key)
+        elif active is True or previous.get("active") is False:
             self.reactivate(conn, key)
+
+    def _display_name(self, conn: Connection, key: Any, resource: Mapping[str, Any]) -> None:
+        """``display_name`` from the names, as ``wp_insert_user`` picks it for a new user."""
+        from sqlalchemy import update
+
+        name = resource.get("name")
+        parts = name if isinstance(name, Mapping) else {}
+        first, last = parts.get("givenName"), parts.get("familyName")
+        login = resource.get("userName")
+        shown = display_name_for(
+            login if isinstance(login, str) else "",
+            first if isinstance(first, str) else None,
+            last if isinstance(last, str) else None,
+        )[:_DISPLAY_NAME_LENGTH]
+        u = self._t["users"]
+        conn.execute(update(u).where(u.c["ID"] == key).values(display_name=shown))
 
     # -- wp_delete_user ---------------------------------------------------------------------------
 
@@ -551,3 +711,82 @@ class WordPressHooks:
             )
         count = conn.execute(query).scalar() or 0
         conn.execute(update(tt).where(tt.c.term_taxonomy_id == tt_id).values(count=count))
+
+
+def wordpress_hasher() -> BcryptHasher:
+    """A password hash WordPress accepts: PHP's ``password_hash`` bcrypt, ``$2y$10$…``.
+
+    WordPress 6.1's ``wp_check_password`` falls back to PHP's ``crypt()`` for a hash that is no
+    phpass ``$P$`` one, which verifies bcrypt; WordPress 6.8 reads bcrypt natively.
+    """
+    from scimcore.passwords import BcryptHasher
+
+    return BcryptHasher()
+
+
+def _utc_now() -> _dt.datetime:
+    """``user_registered``: WordPress keeps it in UTC, to the second."""
+    return _dt.datetime.now(_dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _insert_defaults() -> dict[str, Any]:
+    """``on_insert`` columns of a new user, as ``wp_insert_user`` fills them."""
+    return {
+        "user_registered": lambda row: _utc_now(),
+        "user_nicename": lambda row: user_nicename(str(row.get("user_login") or "")),
+        "display_name": lambda row: str(row.get("user_login") or "")[:_DISPLAY_NAME_LENGTH],
+    }
+
+
+def wordpress_store(
+    database: str | URL | Engine,
+    *,
+    mapping: AttributeMapping,
+    prefix: str = "wp_",
+    deprovision: str = "deactivate",
+    groups: bool = True,
+    namespace: uuid.UUID = NAMESPACE,
+) -> TableStore:
+    """The :class:`~scimcore.store.TableStore` over a WordPress site's user tables.
+
+    ``database`` is an SQLAlchemy URL or Engine of WordPress's database, ``prefix`` its table
+    prefix (``wp-config.php``'s ``$table_prefix``). Every ``{prefix}users`` row is a User;
+    ``mapping`` places SCIM attributes in its columns (``field``: ``user_login``,
+    ``user_email``, ``user_pass``, ``display_name``, …) and ``{prefix}usermeta`` keys
+    (``meta``: ``first_name``, ``nickname``, ``locale``, …). A new user gets
+    ``user_registered`` (UTC), ``user_nicename``, a ``display_name`` from its names and the
+    site's default role, as ``wp_insert_user`` gives them. Groups are the site's roles
+    (:class:`WordPressRoles`) unless ``groups`` is false; :class:`WordPressHooks` lock a
+    deactivated login and end its sessions, and do what ``wp_delete_user`` does when
+    ``deprovision`` is ``delete``. The store adds ``{prefix}scim_resource`` and
+    ``{prefix}scim_audit``.
+    """
+    if deprovision not in DEPROVISION_MODES:
+        raise ConfigurationError(
+            f"deprovision must be one of {DEPROVISION_MODES}, not {deprovision!r}"
+        )
+    # the modules themselves, not the lazy package root: a re-import (a nested test session)
+    # then never pairs a cached class with a fresh SQLAlchemy
+    from scimcore.store._meta import MetaStorage
+    from scimcore.store._table import TableStore, UserTable
+
+    register_transforms()
+    roles = WordPressRoles(prefix)
+    users = UserTable(
+        table=f"{prefix}users",
+        key="ID",
+        mapping=mapping,
+        storages=(MetaStorage(f"{prefix}usermeta", "user_id", "meta_key", "meta_value"),),
+        on_insert=_insert_defaults(),
+        hooks=WordPressHooks(prefix, roles, display_names=True),
+        deprovision="delete" if deprovision == "delete" else "deactivate",
+        created="user_registered",
+    )
+    return TableStore(
+        database,
+        users=users,
+        groups=roles if groups else None,
+        side_table=f"{prefix}scim_resource",
+        audit_table=f"{prefix}scim_audit",
+        namespace=namespace,
+    )

@@ -160,8 +160,8 @@ class ResourceEngine:
         """The groups each user is a direct member of, from the groups' ``members``."""
         assert self._group_rt is not None
         out: dict[str, list[dict[str, Any]]] = {}
-        for uid in user_ids:
-            for group in tx.groups_with_member(uid):
+        for uid, groups in tx.groups_with_members(user_ids).items():
+            for group in groups:
                 gid = group.id
                 entry: dict[str, Any] = {
                     "value": gid,

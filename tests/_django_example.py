@@ -7,7 +7,8 @@ with Django's own API (``User.objects``, ``check_password``, ``authenticate``, `
 
 Scenarios: ``setup`` (``migrate`` alone), ``migrate`` (the schema and a user made with
 ``create_user``), ``users`` (the SCIM user lifecycle checked with the ORM), ``delete_mode``,
-``groups`` (membership as ``user.groups``), ``grid IDP [users|groups]`` (the bundled recordings
+``groups`` (membership as ``user.groups``), ``group_orm`` (``Group.user_set``, ``has_perm``
+through a group permission, a group's delete), ``grid IDP [users|groups]`` (the bundled recordings
 of one IdP through the site's WSGI handler).
 """
 
@@ -235,6 +236,78 @@ def scenario_groups() -> dict[str, Any]:
     return facts
 
 
+def scenario_group_orm() -> dict[str, Any]:
+    """A SCIM group as Django's ORM sees it: ``Group.user_set``, ``user.groups``, ``has_perm``
+    through a permission the site gave the group; a member that is not a user; the delete."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.auth.models import Group, Permission
+
+    users = get_user_model().objects
+    scim, facts = _Scim(), {}
+    _, ada = scim.call("POST", "Users", _user("ada", "first-Secret-1"))
+    _, bob = scim.call("POST", "Users", _user("bob", "first-Secret-1"))
+    body = {"schemas": [GROUP_URN], "displayName": "Editors", "members": [{"value": ada["id"]}]}
+    status, created = scim.call("POST", "Groups", body)
+    facts["create"] = status
+    gid = created["id"]
+    group = Group.objects.get(name="Editors")
+    group.permissions.add(Permission.objects.get(codename="change_user"))
+
+    def seen() -> dict[str, Any]:
+        fresh = {n: users.get(username=n) for n in ("ada", "bob")}  # no permission cache
+        return {
+            "user_set": sorted(group.user_set.values_list("username", flat=True)),
+            "groups": {
+                n: sorted(u.groups.values_list("name", flat=True)) for n, u in fresh.items()
+            },
+            "has_perm": {n: u.has_perm("auth.change_user") for n, u in fresh.items()},
+        }
+
+    facts["after_create"] = seen()
+    facts["add_bob"] = scim.patch(
+        f"Groups/{gid}", {"op": "add", "path": "members", "value": [{"value": bob["id"]}]}
+    )
+    facts["remove_ada"] = scim.patch(
+        f"Groups/{gid}", {"op": "remove", "path": f'members[value eq "{ada["id"]}"]'}
+    )
+    facts["after_patch"] = seen()
+
+    _, before = scim.call("GET", f"Groups/{gid}")
+    status, error = scim.call(
+        "PATCH",
+        f"Groups/{gid}",
+        {
+            "schemas": [PATCH_URN],
+            "Operations": [
+                {
+                    "op": "add",
+                    "path": "members",
+                    "value": [{"value": ada["id"]}, {"value": "no-such-user"}],
+                }
+            ],
+        },
+    )
+    facts["dangling"] = [status, (error or {}).get("scimType")]
+    _, after = scim.call("GET", f"Groups/{gid}")
+    facts["dangling_changed_nothing"] = [
+        after["meta"]["version"] == before["meta"]["version"],
+        after.get("members") == before.get("members"),
+    ]
+    facts["after_dangling"] = seen()
+
+    pk = group.pk
+    facts["delete"] = scim.call("DELETE", f"Groups/{gid}")[0]
+    facts["get_deleted"] = scim.call("GET", f"Groups/{gid}")[0]
+    facts["after_delete"] = {
+        "group_exists": Group.objects.filter(pk=pk).exists(),
+        "permission_rows": Group.permissions.through.objects.filter(group_id=pk).count(),
+        "membership_rows": Group.user_set.through.objects.filter(group_id=pk).count(),
+        "bob_has_perm": users.get(username="bob").has_perm("auth.change_user"),
+        "permission_kept": Permission.objects.filter(codename="change_user").exists(),
+    }
+    return facts
+
+
 def scenario_delete_mode() -> dict[str, Any]:
     """``DJANGO_DEPROVISION=delete``: the user row goes, with what Django would cascade."""
     from django.contrib.auth import get_user_model
@@ -290,6 +363,7 @@ SCENARIOS: dict[str, Callable[..., dict[str, Any]]] = {
     "migrate": scenario_migrate,
     "users": scenario_users,
     "groups": scenario_groups,
+    "group_orm": scenario_group_orm,
     "delete_mode": scenario_delete_mode,
     "grid": scenario_grid,
 }

@@ -1,6 +1,8 @@
-"""scimcore.apps.django without a database: URLs both ways, the mapping, a hash Django accepts."""
+"""scimcore.apps.django: URLs both ways, the mapping, a hash Django accepts, a custom user table."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pytest
 
@@ -99,3 +101,78 @@ def test_django_accepts_the_hash() -> None:
     hashed = django_hasher(1000).hash("correct horse")
     assert check_password("correct horse", hashed) and not check_password("wrong", hashed)
     assert django_hasher().iterations == PBKDF2PasswordHasher.iterations
+
+
+def test_a_custom_user_models_rows_go_with_the_user(tmp_path: Path) -> None:
+    """``user_table="accounts_user"`` (an ``AbstractUser`` subclass): deleting a user deletes its
+    rows in ``accounts_user_groups`` and ``accounts_user_user_permissions`` (Django's names for
+    that model's many-to-many tables), not rows of ``auth_user_*`` tables."""
+    from sqlalchemy import create_engine, text
+
+    from scimcore.service import BearerTokens, ScimService, ServiceConfig
+    from tests._service_support import BASE, TOKEN, call
+
+    url = f"sqlite:///{tmp_path / 'site.db'}"
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        for ddl in _CUSTOM_USER_TABLES:
+            conn.exec_driver_sql(ddl)
+    store = django_store(url, user_table="accounts_user", deprovision="delete")
+    config = ServiceConfig(base_url=BASE, authenticator=BearerTokens.from_tokens({"t": TOKEN}))
+    svc = ScimService(store, config)
+    try:
+        made = call(svc, "POST", "/Users", {k: v for k, v in USER.items() if k != "password"})
+        assert made.status == 201, made.body
+        with engine.begin() as conn:
+            key = conn.execute(text("SELECT id FROM accounts_user")).scalar_one()
+            conn.execute(text("INSERT INTO auth_group (id, name) VALUES (7, 'Staff')"))
+            for table, column, value in (
+                ("accounts_user_groups", "group_id", 7),
+                ("accounts_user_user_permissions", "permission_id", 1),
+                ("auth_user_user_permissions", "permission_id", 1),  # another model's row
+            ):
+                conn.execute(
+                    text(f"INSERT INTO {table} (user_id, {column}) VALUES (:u, :v)"),
+                    {"u": key, "v": value},
+                )
+        assert call(svc, "DELETE", f"/Users/{made.json()['id']}").status == 204
+        with engine.connect() as conn:
+            left = {
+                t: conn.execute(text(f"SELECT COUNT(*) FROM {t}")).scalar_one()
+                for t in (
+                    "accounts_user",
+                    "accounts_user_groups",
+                    "accounts_user_user_permissions",
+                    "auth_user_user_permissions",
+                )
+            }
+        assert left == {
+            "accounts_user": 0,
+            "accounts_user_groups": 0,
+            "accounts_user_user_permissions": 0,
+            "auth_user_user_permissions": 1,
+        }
+    finally:
+        store.close()
+        engine.dispose()
+
+
+# The tables Django's migrate makes for ``accounts.User(AbstractUser)`` (SQLite), with the auth
+# tables it still has; auth_user_user_permissions stands for a table of some other model.
+_CUSTOM_USER_TABLES = (
+    "CREATE TABLE accounts_user (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,"
+    " password varchar(128) NOT NULL, last_login datetime NULL, is_superuser bool NOT NULL,"
+    " username varchar(150) NOT NULL UNIQUE, first_name varchar(150) NOT NULL,"
+    " last_name varchar(150) NOT NULL, email varchar(254) NOT NULL, is_staff bool NOT NULL,"
+    " is_active bool NOT NULL, date_joined datetime NOT NULL)",
+    "CREATE TABLE auth_group (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,"
+    " name varchar(150) NOT NULL UNIQUE)",
+    "CREATE TABLE accounts_user_groups (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,"
+    " user_id bigint NOT NULL, group_id integer NOT NULL)",
+    "CREATE TABLE accounts_user_user_permissions (id integer NOT NULL PRIMARY KEY"
+    " AUTOINCREMENT, user_id bigint NOT NULL, permission_id integer NOT NULL)",
+    "CREATE TABLE auth_user_user_permissions (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,"
+    " user_id integer NOT NULL, permission_id integer NOT NULL)",
+    "CREATE TABLE auth_group_permissions (id integer NOT NULL PRIMARY KEY AUTOINCREMENT,"
+    " group_id integer NOT NULL, permission_id integer NOT NULL)",
+)

@@ -212,6 +212,39 @@ def test_group_membership_is_user_groups(db_url: str, tmp_path: Path) -> None:
     assert facts["orm_after_group_delete"] == [["Staff"], []]
 
 
+@needs_groups
+def test_a_scim_group_is_a_django_group(db_url: str, tmp_path: Path) -> None:
+    """``Group.user_set``, ``user.groups`` and ``has_perm`` through the group's permission follow
+    SCIM membership; a member that is not a user is 400 and changes nothing; a SCIM DELETE
+    removes the group's permission rows and memberships as Django's own delete does."""
+    facts = run_example(db_url, tmp_path, "group_orm")
+    assert facts["create"] == 201
+    assert facts["after_create"] == {
+        "user_set": ["ada"],
+        "groups": {"ada": ["Editors"], "bob": []},
+        "has_perm": {"ada": True, "bob": False},
+    }
+    assert facts["add_bob"] in (200, 204) and facts["remove_ada"] in (200, 204)
+    moved = {
+        "user_set": ["bob"],
+        "groups": {"ada": [], "bob": ["Editors"]},
+        "has_perm": {"ada": False, "bob": True},
+    }
+    assert facts["after_patch"] == moved
+    # RFC 7644 §3.12: a value that is not compatible with the attribute is invalidValue
+    assert facts["dangling"] == [400, "invalidValue"]
+    assert facts["dangling_changed_nothing"] == [True, True]
+    assert facts["after_dangling"] == moved  # ada, valid, was not added either
+    assert facts["delete"] == 204 and facts["get_deleted"] == 404
+    assert facts["after_delete"] == {
+        "group_exists": False,
+        "permission_rows": 0,
+        "membership_rows": 0,
+        "bob_has_perm": False,
+        "permission_kept": True,
+    }
+
+
 @needs_store
 @pytest.mark.parametrize("idp", IDPS)
 def test_idp_user_recordings_against_the_django_site(idp: str, db_url: str, tmp_path: Path) -> None:

@@ -203,3 +203,144 @@ def test_audit_row_is_the_shape_every_backend_reads() -> None:
     assert data["path"] == "/Users?access_token=[redacted]"
     assert "\x00" not in row["data"] and "\\x00" in data["detail"]
     row["data"].encode("utf-8")  # no lone surrogate left
+
+
+def _refuse_audit_rows(store: Store, key: str, value: str) -> None:
+    """A trigger on the audit table refusing the records whose ``key`` is ``value``."""
+    table = f"{store._prefix}audit"  # type: ignore[attr-defined]
+    if isinstance(store, SqliteStore):
+        conn = sqlite3.connect(store.path)
+        conn.execute(
+            f"CREATE TRIGGER refuse_audit BEFORE INSERT ON {table}"
+            f" WHEN json_extract(NEW.data, '$.{key}') = '{value}'"
+            " BEGIN SELECT RAISE(ABORT, 'refused by the audit table'); END"
+        )
+        conn.commit()
+        conn.close()
+        return
+    assert isinstance(store, PostgresStore)
+    function = f"{table}_refuse"
+    with store._pool.connection() as conn:
+        conn.execute(
+            f"CREATE FUNCTION {function}() RETURNS trigger LANGUAGE plpgsql AS $$"
+            f" BEGIN IF NEW.data->>'{key}' = '{value}' THEN"
+            " RAISE EXCEPTION 'refused by the audit table'; END IF; RETURN NEW; END $$"
+        )
+        conn.execute(
+            f"CREATE TRIGGER refuse_audit BEFORE INSERT ON {table}"
+            f" FOR EACH ROW EXECUTE FUNCTION {function}()"
+        )
+
+
+def _titles(svc: ScimService, *ids: str) -> list[Any]:
+    return [call(svc, "GET", f"/Users/{i}").json().get("title") for i in ids]
+
+
+@pytest.mark.parametrize("kind", SQL)
+def test_a_bulk_is_answered_as_its_operations_committed(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """The Bulk's own record cannot be stored: the operations that committed (with their
+    records) are still reported as done, not hidden behind a 500."""
+    with service_on(kind, request, audit_to_store=True) as svc:
+        uid = call(svc, "POST", "/Users", user("b1")).json()["id"]
+        _refuse_audit_rows(svc.store, "action", "bulk")
+        bulk = {"schemas": [BULK], "Operations": [
+            {"method": "PATCH", "path": f"/Users/{uid}",
+             "data": patch({"op": "add", "path": "title", "value": "done"})},
+            {"method": "DELETE", "path": "/Users/nobody"},
+        ]}  # fmt: skip
+        r = call(svc, "POST", "/Bulk", bulk)
+        assert r.status == 200, r.body
+        assert [op["status"] for op in r.json()["Operations"]] == ["200", "404"]
+        assert _titles(svc, uid) == ["done"]
+        rows = _audit_rows(svc.store)
+        assert [(e["action"], e["status"]) for e in rows if e.get("resourceId") == uid] == [
+            ("create", 201),
+            ("patch", 200),
+        ]
+
+
+@pytest.mark.parametrize("kind", SQL)
+def test_a_bulk_operation_whose_record_fails_is_undone(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """One operation's record is refused: that operation is reported failed and left nothing,
+    the others are reported done and committed with their records."""
+    with service_on(kind, request, audit_to_store=True) as svc:
+        kept = call(svc, "POST", "/Users", user("k1")).json()["id"]
+        _refuse_audit_rows(svc.store, "userName", "refused")
+        bulk = {"schemas": [BULK], "Operations": [
+            {"method": "PATCH", "path": f"/Users/{kept}",
+             "data": patch({"op": "add", "path": "title", "value": "done"})},
+            {"method": "POST", "path": "/Users", "bulkId": "r", "data": user("refused")},
+            {"method": "POST", "path": "/Users", "bulkId": "a", "data": user("accepted")},
+        ]}  # fmt: skip
+        r = call(svc, "POST", "/Bulk", bulk)
+        assert r.status == 200, r.body
+        assert [op["status"] for op in r.json()["Operations"]] == ["200", "500", "201"]
+        assert _titles(svc, kept) == ["done"]
+        found = call(svc, "GET", "/Users", query={"filter": 'userName eq "refused"'}).json()
+        assert found["totalResults"] == 0
+        assert _users(svc) == 2
+        done = {(e["action"], e.get("userName"), e["status"]) for e in _audit_rows(svc.store)}
+        assert {("patch", "k1", 200), ("create", "accepted", 201)} <= done
+
+
+def _doom_commits(store: Store, who: str) -> None:
+    """A trigger on the audit table breaking a deferred foreign key when the record of a
+    successful write for ``who`` is inserted: the database refuses that transaction's COMMIT."""
+    table = f"{store._prefix}audit"  # type: ignore[attr-defined]
+    ddl = [
+        "CREATE TABLE faults_parent (id INTEGER PRIMARY KEY)",
+        "CREATE TABLE faults_child (id INTEGER PRIMARY KEY, parent INTEGER NOT NULL"
+        " REFERENCES faults_parent (id) DEFERRABLE INITIALLY DEFERRED)",
+    ]
+    if isinstance(store, SqliteStore):
+        ddl.append(
+            f"CREATE TRIGGER doom AFTER INSERT ON {table}"
+            f" WHEN json_extract(NEW.data, '$.userName') = '{who}'"
+            " AND json_extract(NEW.data, '$.status') < 400"
+            " BEGIN INSERT INTO faults_child (id, parent) VALUES (1, 404); END"
+        )
+        conn = sqlite3.connect(store.path)
+        for statement in ddl:
+            conn.execute(statement)
+        conn.commit()
+        conn.close()
+        return
+    assert isinstance(store, PostgresStore)
+    schema = store._schema
+    ddl = [d.replace("faults_", f'"{schema}".faults_') for d in ddl]
+    ddl.append(
+        f'CREATE FUNCTION "{schema}".doom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN'
+        f" IF NEW.data->>'userName' = '{who}' AND (NEW.data->>'status')::int < 400 THEN"
+        f' INSERT INTO "{schema}".faults_child (id, parent) VALUES (1, 404); END IF;'
+        " RETURN NEW; END $$"
+    )
+    ddl.append(
+        f"CREATE TRIGGER doom AFTER INSERT ON {table}"
+        f' FOR EACH ROW EXECUTE FUNCTION "{schema}".doom()'
+    )
+    with store._pool.connection() as conn:
+        for statement in ddl:
+            conn.execute(statement)
+
+
+@pytest.mark.parametrize("kind", SQL)
+def test_a_commit_the_database_refuses_leaves_the_connections_clean(
+    kind: str, request: pytest.FixtureRequest
+) -> None:
+    """A COMMIT the database refuses (a deferred foreign key): 500, the write is gone, and the
+    next requests work (SQLite keeps a transaction open when its COMMIT fails)."""
+    with service_on(kind, request, audit_to_store=True) as svc:
+        _doom_commits(svc.store, "doomed")
+        assert call(svc, "POST", "/Users", user("doomed")).status == 500
+        for name in ("fine", "also-fine"):
+            assert call(svc, "POST", "/Users", user(name)).status == 201
+        assert _users(svc) == 2
+        found = call(svc, "GET", "/Users", query={"filter": 'userName eq "doomed"'}).json()
+        assert found["totalResults"] == 0
+        rows = _audit_rows(svc.store)
+        doomed = [(e["action"], e["status"]) for e in rows if e.get("userName") == "doomed"]
+        assert doomed == [("create", 500)]  # the failure is recorded, the lost success is not

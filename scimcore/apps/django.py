@@ -58,13 +58,8 @@ IDPS = ("okta", "jumpcloud", "miniorange", "entra")
 #: ``delete``: it deletes the user with its group and permission rows and admin log entries.
 DEPROVISION_MODES = ("deactivate", "delete")
 
-# Tables of django.contrib that point at auth_user / auth_group and that Django's ORM would clear
-# (on_delete=CASCADE, emulated by Django, not declared to the database) when one is deleted.
-_USER_DEPENDENTS = (
-    ("auth_user_groups", "user_id"),
-    ("auth_user_user_permissions", "user_id"),
-    ("django_admin_log", "user_id"),
-)
+# Tables of django.contrib that point at auth_group (and, in _DjangoHooks, at the user table) and
+# that Django's ORM would clear (on_delete=CASCADE, emulated by Django) when one is deleted.
 _GROUP_DEPENDENTS = (("auth_group_permissions", "group_id"),)
 
 # Django's blank text columns are NOT NULL: a SCIM attribute without a value is "" there.
@@ -187,12 +182,21 @@ def sqlalchemy_url(database: Mapping[str, Any]) -> URL:
     )
 
 
+@attrs.frozen
 class _DjangoHooks:
     """What Django's ORM does around a user's deletion that the tables alone do not."""
 
+    user_table: str = "auth_user"
+
     def before_delete(self, conn: Connection, key: Any) -> None:
-        """Delete the user's group and permission rows and admin log entries (ORM cascade)."""
-        _delete_dependents(conn, _USER_DEPENDENTS, key)
+        """Delete the user's group and permission rows and admin log entries (ORM cascade);
+        a custom user model's many-to-many tables are named after its table, as Django does."""
+        dependents = (
+            (f"{self.user_table}_groups", "user_id"),
+            (f"{self.user_table}_user_permissions", "user_id"),
+            ("django_admin_log", "user_id"),
+        )
+        _delete_dependents(conn, dependents, key)
 
 
 def _delete_dependents(conn: Connection, dependents: Any, key: Any) -> None:
@@ -257,7 +261,7 @@ def django_store(
             "is_staff": lambda row: False,
             "date_joined": _now,
         },
-        hooks=_DjangoHooks(),
+        hooks=_DjangoHooks(user_table),
         deprovision=deprovision,
         created="date_joined",
     )

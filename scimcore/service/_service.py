@@ -156,15 +156,24 @@ class ScimService:
         error: ScimError | None,
     ) -> ScimResponse:
         """Deliver the records the transactions did not take; a read that must be recorded and
-        cannot be is not answered (500), a failure is answered as it was."""
+        cannot be is not answered (500), a failure is answered as it was.
+
+        A Bulk is answered as it was too: each operation committed (with its own record) or
+        rolled back before this point, so a 500 now would tell the client that operations it
+        can no longer undo did not happen.
+        """
         auditor = self._auditor
         own = None
-        if not trace.audited and auditor.wants(trace.action, response.status):
+        # a record written in the write's transaction committed only if the write succeeded (a
+        # failed COMMIT takes it along): a failure is always recorded here
+        in_tx = trace.audited and response.status < 400
+        if not in_tx and auditor.wants(trace.action, response.status):
             own = auditor.record(call.ctx, trace, response.status, error)
             records.append(own)
         stored = auditor.deliver(records)
         auditor.sweep(call.ctx)
-        if not stored and own is not None and response.status < 400:
+        committed = trace.action == "bulk"
+        if not stored and own is not None and response.status < 400 and not committed:
             failed = ServerError(
                 "the audit record of this request could not be written; the server log has"
                 " the details"
@@ -408,7 +417,7 @@ class ScimService:
                 exc500 = ServerError("internal server error; the server log has the details")
                 results[i] = _bulk_error(op, exc500)
                 status, scim_error = 500, exc500
-            if not trace.audited and self._auditor.wants(trace.action, status):
+            if not (trace.audited and status < 400) and self._auditor.wants(trace.action, status):
                 records.append(
                     self._auditor.record(op_ctx, trace, status, scim_error, bulk_op=True)
                 )

@@ -234,7 +234,14 @@ class SqliteStore:
             conn.execute("ROLLBACK")
             raise
         tx.closed = True
-        conn.execute("COMMIT")
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            # a COMMIT that fails (a deferred constraint, SQLITE_BUSY) leaves the transaction
+            # open on this thread's connection: end it, or every later request here would fail
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         """Close every connection this store opened."""

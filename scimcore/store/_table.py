@@ -273,12 +273,23 @@ class TableStore:
         with self.engine.connect() as conn:
             if self.dialect == "sqlite":
                 conn.info["scimcore_write"] = not readonly
-            with conn.begin():
-                tx = TableTransaction(self, conn, readonly=readonly)
-                try:
-                    yield tx
-                finally:
-                    tx.closed = True
+            done = False
+            try:
+                with conn.begin():
+                    tx = TableTransaction(self, conn, readonly=readonly)
+                    try:
+                        yield tx
+                    finally:
+                        tx.closed = True
+                    done = True
+            except BaseException:
+                if done:
+                    # the COMMIT failed: SQLAlchemy then issues no ROLLBACK, and the pool does
+                    # not reset connections (pool_reset_on_return=None), so the connection could
+                    # keep the open transaction for the next request (whose BEGIN commits it on
+                    # MariaDB). Discard it: closing it rolls the transaction back.
+                    conn.invalidate()
+                raise
 
     def close(self) -> None:
         """Dispose of the engine's connections."""

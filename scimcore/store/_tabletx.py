@@ -471,6 +471,12 @@ class TableTransaction:
             with self.conn.begin_nested():  # PostgreSQL aborts the transaction on an error
                 return work()
         except IntegrityError as exc:
+            if getattr(exc.orig, "sqlite_errorname", None) == "SQLITE_CONSTRAINT_TRIGGER":
+                # a trigger's RAISE: the site refused the write, as MariaDB's SIGNAL and
+                # PostgreSQL's RAISE EXCEPTION do (500 there too), not a value of the request
+                raise ServerError(
+                    f"the application's database refused the write: {exc.orig}"
+                ) from None
             if _unique_clash(exc):
                 raise Uniqueness(
                     f"the application already has a row with one of these values ({exc.orig})"

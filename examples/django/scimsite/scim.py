@@ -20,5 +20,6 @@ def scim_service() -> ScimService:
         authenticator=BearerTokens.from_tokens({"idp": settings.SCIM_TOKEN}),
         password_hasher=django_hasher(settings.SCIM_PASSWORD_ITERATIONS).hash,
         change_password=True,
+        audit_to_store=True,  # each write's audit record commits with it, in scim_audit
     )
     return ScimService(store, config)

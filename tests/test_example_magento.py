@@ -9,85 +9,46 @@ is checked by PHP's libsodium as Magento's Encryptor checks it.
 from __future__ import annotations
 
 import importlib
-import json
 import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any
 
 import pytest
 
-from conformance.loader import load_recordings, select
-from conformance.results import Outcome
-from conformance.runner import run
-from conformance.transport import Request, transport_for
 from examples._sql import run_script
-from scimcore.adapters import asgi_app
+from tests._site_example import SiteExample, engine, key_of, patch, sql
 
-ROOT = Path(__file__).resolve().parents[1]
-SITE = ROOT / "examples" / "magento"
 TOKEN = "magento-token-0123456789"
-PATCH_URN = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
+EXAMPLE = SiteExample("magento", TOKEN)
+SITE = EXAMPLE.dir
 
 
 @pytest.fixture(params=["mariadb", "sqlite"])
 def site_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A Magento database with the customer tables and a fresh install's seed rows."""
-    if request.param == "mariadb":
-        url = str(request.getfixturevalue("mysql_url"))
-        run_script(url, SITE / "schema.mysql.sql")
-    else:
-        url = f"sqlite:///{tmp_path / 'magento.db'}"
-        run_script(url, SITE / "schema.sql")
-    return url
+    """The site's database with its tables and a fresh install's seed rows."""
+    return EXAMPLE.database(request, tmp_path)
 
 
 @pytest.fixture
 def db(site_url: str) -> Iterator[Any]:
-    from sqlalchemy import create_engine
-
-    engine = create_engine(site_url)
-    yield engine
-    engine.dispose()
+    yield from engine(site_url)
 
 
 def load_app(
     url: str, monkeypatch: pytest.MonkeyPatch, idp: str = "okta", deprovision: str = "deactivate"
 ) -> Any:
-    monkeypatch.setenv("MAGENTO_DB_URL", url)
-    monkeypatch.setenv("MAGENTO_IDP", idp)
-    monkeypatch.setenv("MAGENTO_DEPROVISION", deprovision)
-    monkeypatch.setenv("SCIM_TOKEN", TOKEN)
-    monkeypatch.setenv("SCIM_BASE_URL", "http://testserver/scim/v2")
-    monkeypatch.delitem(sys.modules, "examples.magento.app", raising=False)
-    module = importlib.import_module("examples.magento.app")
-    service = module.build_service()  # the app's service, with its store at hand for the checks
-    return SimpleNamespace(app=asgi_app(service), store=service.store)
+    return EXAMPLE.load_app(url, monkeypatch, idp, deprovision)
 
 
 def call(module: Any, method: str, path: str, body: object = None, **query: str) -> Any:
-    headers = {
-        "Authorization": f"Bearer {TOKEN}",
-        "Content-Type": "application/scim+json",
-        "User-Agent": "Okta SCIM Client 1.0.0",
-    }
-    raw = json.dumps(body).encode() if body is not None else None
-    response = transport_for(module.app).send(Request(method, path, query, headers, raw))
-    return response.status, (response.json() if response.body else None)
-
-
-def sql(db: Any, statement: str, **params: Any) -> list[Any]:
-    from sqlalchemy import text
-
-    with db.begin() as conn:
-        result = conn.execute(text(statement), params)
-        return list(result.mappings()) if result.returns_rows else []
+    return EXAMPLE.call(module, method, path, body, query)
 
 
 def customer(db: Any, entity_id: int) -> Any:
@@ -105,15 +66,7 @@ def eav(db: Any, entity_id: int) -> dict[str, Any]:
     return {r["code"]: r["value"] for r in rows}
 
 
-def entity_of(module: Any, scim_id: str) -> int:
-    with module.store.transaction(readonly=True) as tx:
-        key = tx.key_of("User", scim_id)
-    assert key is not None
-    return int(key)
-
-
-def patch(*operations: dict[str, Any]) -> dict[str, Any]:
-    return {"schemas": [PATCH_URN], "Operations": list(operations)}
+entity_of = key_of
 
 
 def php_accepts(password: str, stored: str) -> bool:
@@ -163,17 +116,7 @@ def add_customer(db: Any, email: str, first: str, last: str, group: int = 1) -> 
 @pytest.mark.parametrize("idp", ["jumpcloud", "okta", "miniorange"])
 def test_bundled_recordings_pass(idp: str, db: Any, site_url: str, monkeypatch: Any) -> None:
     module = load_app(site_url, monkeypatch, idp=idp)
-    recordings = select(load_recordings(), idps=[idp])
-    assert recordings
-    result = run(recordings, transport_for(module.app), token=TOKEN, cleanup=False)
-    failed = {
-        (r.recording.name, s.step.name): s.summary
-        for r in result.results
-        for s in r.steps
-        if s.outcome in (Outcome.FAILED, Outcome.ERROR)
-    }
-    assert failed == {}
-    assert all(r.outcome is not Outcome.SKIPPED for r in result.results)
+    EXAMPLE.replay(module, idp)
     # what the recordings left is a consistent Magento store: every customer has an email and a
     # grid row that agrees with it, a deactivated one is locked, an active one is not
     customers = sql(db, "SELECT * FROM customer_entity")

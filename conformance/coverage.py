@@ -13,13 +13,12 @@ honest (the project's tests require it to return nothing).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any, Literal, TextIO
 
+from conformance._packaged import packaged_json
 from conformance.recording import Level, Recording
 
 __all__ = [
@@ -59,11 +58,8 @@ class Requirement:
         return f"RFC {self.rfc} §{self.section}"
 
 
-@cache
 def _document() -> dict[str, Any]:
-    text = resources.files("conformance").joinpath(_FILE).read_text(encoding="utf-8")
-    document: dict[str, Any] = json.loads(text)
-    return document
+    return packaged_json(_FILE)
 
 
 @cache

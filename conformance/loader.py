@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from conformance._packaged import packaged_json, schema_validator
 from conformance.errors import RecordingError
 from conformance.matchers import check_expectation, json_path
 from conformance.recording import (
@@ -42,21 +42,13 @@ __all__ = [
 _SCHEMA_FILE = "scim-recording-1.schema.json"
 
 
-@cache
 def recording_schema() -> dict[str, Any]:
     """The JSON Schema of ``scim-recording/1`` shipped with the package."""
-    text = resources.files("conformance").joinpath(_SCHEMA_FILE).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return packaged_json(_SCHEMA_FILE)
 
 
-@cache
 def _validator() -> jsonschema.protocols.Validator:
-    schema = recording_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
+    return schema_validator(_SCHEMA_FILE)
 
 
 def bundled_recordings_dir() -> Path:

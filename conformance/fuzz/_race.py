@@ -14,13 +14,12 @@ import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import jsonschema
 
+from conformance._packaged import packaged_json, schema_validator
 from conformance.errors import ConformanceError
 from conformance.fuzz._concurrent import _Op, _Round, replay
 from conformance.fuzz._traffic import Template
@@ -82,21 +81,13 @@ class RaceReplay:
         return f"did not reproduce in {self.attempts} attempts"
 
 
-@cache
 def race_schema() -> dict[str, Any]:
     """The JSON Schema of ``scim-race/1`` shipped with the package."""
-    text = resources.files("conformance").joinpath(_SCHEMA_FILE).read_text(encoding="utf-8")
-    schema: dict[str, Any] = json.loads(text)
-    return schema
+    return packaged_json(_SCHEMA_FILE)
 
 
-@cache
 def _validator() -> jsonschema.protocols.Validator:
-    schema = race_schema()
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    validator: jsonschema.protocols.Validator = cls(schema)
-    return validator
+    return schema_validator(_SCHEMA_FILE)
 
 
 def _template(t: Template) -> dict[str, Any]:

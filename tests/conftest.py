@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+
+from tests._databases import mariadb_database
 
 pytest_plugins = ["pytester"]
 
@@ -21,13 +22,6 @@ def pg_dsn() -> str:
     return dsn
 
 
-def _mysql_server_url() -> str:
-    url = os.environ.get("SCIMCORE_TEST_MYSQL_URL")
-    if not url:
-        pytest.skip("MariaDB not configured: set SCIMCORE_TEST_MYSQL_URL to run this test")
-    return url
-
-
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
     """A SQLAlchemy URL of a new, empty MariaDB database, dropped after the test.
@@ -35,26 +29,8 @@ def mysql_url() -> Iterator[str]:
     The server comes from SCIMCORE_TEST_MYSQL_URL (``.ci/run`` sets it); without it, or without
     SQLAlchemy and PyMySQL, the test skips with the reason.
     """
-    server = _mysql_server_url()
-    sqlalchemy = pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
-    pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
-    base = sqlalchemy.engine.make_url(server)
-    name = f"scimcore_t_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
-            )
-    except sqlalchemy.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.dispose()
+    with mariadb_database("scimcore_t") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -69,30 +45,12 @@ def wordpress_site() -> Iterator[Any]:
     missing = wp.wordpress_missing()
     if missing:
         pytest.skip(f"WordPress cannot run: {missing}")
-    server = _mysql_server_url()
-    sqlalchemy = pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
-    pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
-    base = sqlalchemy.engine.make_url(server)
-    name = f"scimcore_wp_{uuid.uuid4().hex[:12]}"
-    admin = sqlalchemy.create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
-            )
-    except sqlalchemy.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
-    site = None
-    try:
-        site = wp.install_site(base.set(database=name).render_as_string(hide_password=False))
-        yield site
-    finally:
-        if site is not None:
+    with mariadb_database("scimcore_wp") as url:
+        site = wp.install_site(url)
+        try:
+            yield site
+        finally:
             wp.remove_site(site)
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.dispose()
 
 
 def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:

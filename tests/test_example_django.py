@@ -14,12 +14,13 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests._databases import postgres_databases
 
 pytest.importorskip("django", reason="Django is in the django extra")
 pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
@@ -57,32 +58,8 @@ needs_groups = pytest.mark.skipif(
 def pg_databases(request: pytest.FixtureRequest) -> Iterator[Callable[[str | None], str]]:
     """A factory of fresh PostgreSQL databases (empty, or copies of a template database named
     by the argument), all dropped at the end of the module."""
-    dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
-    if not dsn:
-        pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this test")
-    psycopg = pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is needed")
-    from sqlalchemy.engine import make_url
-
-    made: list[str] = []
-    try:
-        admin = psycopg.connect(dsn, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {dsn} is not reachable: {exc}")
-
-    def create(template: str | None = None) -> str:
-        name = f"scimcore_django_{uuid.uuid4().hex[:12]}"
-        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
-        admin.execute(f'CREATE DATABASE "{name}"{copy}')
-        made.append(name)
-        url = make_url(dsn).set(drivername="postgresql", database=name)
-        return url.render_as_string(hide_password=False)
-
-    try:
+    with postgres_databases("scimcore_django", "postgresql") as create:
         yield create
-    finally:
-        for name in reversed(made):
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(params=BACKENDS)

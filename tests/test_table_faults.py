@@ -30,7 +30,6 @@ import re
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +37,8 @@ from typing import Any
 
 import attrs
 import pytest
+
+from tests._databases import mariadb_database, postgres_databases
 
 pytest.importorskip("sqlalchemy", reason="the app extra (SQLAlchemy) is needed")
 
@@ -80,32 +81,8 @@ _WRITE = re.compile(
 @pytest.fixture(scope="module")
 def mariadb() -> Iterator[str]:
     """A MariaDB database for this module (dropped after); skips with the reason without one."""
-    import os
-
-    server = os.environ.get("SCIMCORE_TEST_MYSQL_URL")
-    if not server:
-        pytest.skip("MariaDB not configured: set SCIMCORE_TEST_MYSQL_URL to run this test")
-    pytest.importorskip("pymysql", reason="the mysql extra (PyMySQL) is needed")
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import OperationalError
-
-    base = make_url(server)
-    name = f"scimcore_f_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(base.set(database=""), isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(
-                f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_520_ci"
-            )
-    except OperationalError as exc:
-        admin.dispose()
-        pytest.skip(f"MariaDB at {base.host}:{base.port} is not reachable: {exc.orig}")
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-        admin.dispose()
+    with mariadb_database("scimcore_f") as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
@@ -120,34 +97,8 @@ def django_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="module")
 def postgres() -> Iterator[Callable[[str | None], str]]:
     """Fresh PostgreSQL databases (empty, or copies of a template), dropped after the module."""
-    import os
-
-    dsn = os.environ.get("SCIMCORE_TEST_PG_DSN")
-    if not dsn:
-        pytest.skip("PostgreSQL not configured: set SCIMCORE_TEST_PG_DSN to run this test")
-    psycopg = pytest.importorskip("psycopg", reason="the postgres extra (psycopg) is needed")
-    from sqlalchemy.engine import make_url
-
-    try:
-        admin = psycopg.connect(dsn, autocommit=True)
-    except psycopg.OperationalError as exc:
-        pytest.skip(f"PostgreSQL at {dsn} is not reachable: {exc}")
-    made: list[str] = []
-
-    def create(template: str | None = None) -> str:
-        name = f"scimcore_f_{uuid.uuid4().hex[:12]}"
-        copy = f' TEMPLATE "{make_url(template).database}"' if template else ""
-        admin.execute(f'CREATE DATABASE "{name}"{copy}')
-        made.append(name)
-        url = make_url(dsn).set(drivername="postgresql+psycopg", database=name)
-        return url.render_as_string(hide_password=False)
-
-    try:
+    with postgres_databases("scimcore_f", "postgresql+psycopg") as create:
         yield create
-    finally:
-        for name in reversed(made):
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 @pytest.fixture(scope="module")

@@ -32,13 +32,15 @@ import subprocess
 import sys
 import time
 import tomllib
-import uuid
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
+
+from examples._sql import run_script
+from tests._databases import mariadb_database
 
 ROOT = Path(__file__).resolve().parent.parent
 READMES = sorted((ROOT / "examples").glob("*/README.md"))
@@ -80,14 +82,14 @@ def _free_port() -> int:
 class _Reader:
     """Runs one README's lines in ``clone``, as its reader would."""
 
-    def __init__(self, clone: Path, example: str, mysql: str | None) -> None:
-        self.clone, self.example, self.mysql = clone, example, mysql
+    def __init__(self, clone: Path, example: str) -> None:
+        self.clone, self.example = clone, example
         self.env = dict(os.environ)
         self.env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{self.env.get('PATH', '')}"
         self.env.pop("PYTHONPATH", None)
         self.server: subprocess.Popen[bytes] | None = None
         self.ports: dict[str, str] = {}  # printed port -> the one used here
-        self.databases: list[str] = []
+        self.databases = ExitStack()  # the MariaDB databases made for it, dropped at the end
 
     # -- the environment ------------------------------------------------------------------------
 
@@ -98,32 +100,11 @@ class _Reader:
 
     def _site_database(self) -> str:
         """A fresh MariaDB database holding the example's real tables, as the site's stand-in."""
-        if self.mysql is None:
-            pytest.skip("SCIMCORE_TEST_MYSQL_URL is not set: no MariaDB for the site's database")
-        from sqlalchemy import create_engine
-        from sqlalchemy.engine import make_url
-
         schema = ROOT / "examples" / self.example / "schema.mysql.sql"
         assert schema.exists(), f"{self.example}: a MySQL URL but no schema.mysql.sql"
-        name = f"readme_{self.example}_{uuid.uuid4().hex[:8]}"
-        base = make_url(self.mysql)
-        admin = create_engine(base, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        admin.dispose()
-        self.databases.append(name)
-        url = base.set(database=name)
-        site = create_engine(url)
-        raw: Any = site.raw_connection()
-        try:
-            cursor = raw.cursor()
-            for statement in _statements(schema.read_text()):
-                cursor.execute(statement)
-            raw.commit()
-        finally:
-            raw.close()
-            site.dispose()
-        return url.render_as_string(hide_password=False)
+        url = self.databases.enter_context(mariadb_database(f"readme_{self.example}"))
+        run_script(url, schema)
+        return url
 
     def _line_env(self, line: str) -> dict[str, str]:
         """The environment, with a leading ``NAME=value`` of the line (a MySQL URL replaced)."""
@@ -225,33 +206,12 @@ class _Reader:
 
     def close(self) -> None:
         self.stop()
-        if self.databases and self.mysql:
-            from sqlalchemy import create_engine
-
-            admin = create_engine(self.mysql, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                for name in self.databases:
-                    conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
-            admin.dispose()
+        self.databases.close()
 
 
 def _runs_example(words: list[str]) -> bool:
     """``python -m examples.<name>``: an example's own server entry point."""
     return words[:2] == ["python", "-m"] and len(words) > 2 and words[2].startswith("examples.")
-
-
-def _statements(script: str) -> Iterator[str]:
-    """The statements of an SQL file (``;`` at a line's end ends one; ``--`` comments dropped)."""
-    current: list[str] = []
-    for line in script.splitlines():
-        if line.strip().startswith("--") or not line.strip():
-            continue
-        current.append(line)
-        if line.rstrip().endswith(";"):
-            yield "\n".join(current).rstrip().rstrip(";")
-            current = []
-    if current:
-        yield "\n".join(current)
 
 
 @pytest.fixture(scope="module")
@@ -266,7 +226,7 @@ def clone(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_the_readmes_commands_work_as_printed(readme: Path, clone: Path) -> None:
     lines = list(_lines(readme.read_text(encoding="utf-8")))
     assert lines, f"{readme}: no bash block to run"
-    reader = _Reader(clone, readme.parent.name, os.environ.get("SCIMCORE_TEST_MYSQL_URL"))
+    reader = _Reader(clone, readme.parent.name)
     try:
         for words, printed in lines:
             reader.run(words, printed)

@@ -23,6 +23,7 @@ import statistics
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -55,10 +56,10 @@ def _call(svc: Any, method: str, path: str, body: Any = None, query: str = "") -
     return svc.handle(ScimRequest(method, "/scim/v2" + path, query, headers, raw))
 
 
-def _seed_group(svc: Any) -> tuple[str, list[str]]:
-    """A group of MEMBERS users, written through the store directly (seeding is not timed)."""
+def seed_group(svc: Any, size: int = MEMBERS) -> tuple[str, list[str]]:
+    """A group of ``size`` users, written through the store directly (seeding is not timed)."""
     store = svc.store
-    users = [f"u{i:05d}-0000-4000-8000-000000000000" for i in range(MEMBERS)]
+    users = [str(uuid.UUID(int=i + 1)) for i in range(size)]
     base = svc.config.base_url
     meta = {"resourceType": "User", "created": "2026-01-01T00:00:00Z"}
     with store.transaction() as tx:
@@ -151,7 +152,7 @@ def measure(runs: int = 3) -> dict[str, float]:
             worker.join()
         out["unrelated POST during the big PATCH (worst of 8)"] = max(waits) * 1000
 
-        gid, users = _seed_group(svc)
+        gid, users = seed_group(svc)
         spare = users[-1]
         remove = {
             "schemas": [PATCH_OP],

@@ -36,6 +36,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from benchmarks._big_patch import seed_group
+
 PATCH_OP = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
 USER_URN = "urn:ietf:params:scim:schemas:core:2.0:User"
 GROUP_URN = "urn:ietf:params:scim:schemas:core:2.0:Group"
@@ -96,7 +98,7 @@ def _scimcore(kind: str, members: int, dsn: str | None) -> Iterator[tuple[Call, 
             store = PostgresStore(dsn, schema=schema, max_size=4)
         try:
             svc = ScimService(store, config)
-            gid, users = _seed(svc, members)
+            gid, users = seed_group(svc, members)
             yield _scimcore_call(svc), users, gid
         finally:
             store.close()
@@ -105,39 +107,6 @@ def _scimcore(kind: str, members: int, dsn: str | None) -> Iterator[tuple[Call, 
 
                 with psycopg.connect(dsn, autocommit=True) as conn:
                     conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
-
-
-def _seed(svc: Any, members: int) -> tuple[str, list[str]]:
-    """``members`` users and a group of all of them, through the store (not timed)."""
-    store = svc.store
-    users = [str(uuid.UUID(int=i + 1)) for i in range(members)]
-    base = svc.config.base_url
-    meta = {"resourceType": "User", "created": "2026-01-01T00:00:00Z"}
-    with store.transaction() as tx:
-        for i, uid in enumerate(users):
-            tx.create(
-                "User",
-                {"schemas": [USER_URN], "id": uid, "userName": f"member{i}", "meta": meta},
-            )
-        tx.create(
-            "Group",
-            {
-                "schemas": [GROUP_URN],
-                "id": "big-group",
-                "displayName": "Everyone",
-                "members": [
-                    {
-                        "value": u,
-                        "type": "User",
-                        "$ref": f"{base}/Users/{u}",
-                        "display": f"member{i}",
-                    }
-                    for i, u in enumerate(users)
-                ],
-                "meta": {**meta, "resourceType": "Group"},
-            },
-        )
-    return "big-group", users
 
 
 @contextmanager

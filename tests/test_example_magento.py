@@ -9,8 +9,6 @@ is checked by PHP's libsodium as Magento's Encryptor checks it.
 from __future__ import annotations
 
 import importlib
-import shutil
-import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import pytest
 
 from examples._sql import run_script
+from tests._php import magento_hash_accepted as php_accepts
 from tests._site_example import SiteExample, engine, key_of, patch, sql
 
 TOKEN = "magento-token-0123456789"
@@ -67,30 +66,6 @@ def eav(db: Any, entity_id: int) -> dict[str, Any]:
 
 
 entity_of = key_of
-
-
-def php_accepts(password: str, stored: str) -> bool:
-    """Magento 2.4's Encryptor check of ``digest:salt:3_32_2_67108864``, run by PHP: libsodium's
-    crypto_pwhash (argon2id13) over the salt's first 16 bytes, hex-compared."""
-    php = shutil.which("php")
-    if php is None:
-        pytest.skip("PHP not installed: the Magento hash is checked with PHP's libsodium")
-    check = (
-        'if (!function_exists("sodium_crypto_pwhash")) { echo "nosodium"; exit; }'
-        "[$pw, $stored] = [$argv[1], $argv[2]];"
-        '[$digest, $salt, $version] = explode(":", $stored);'
-        '[, $seed, $ops, $mem] = explode("_", $version);'
-        "$got = bin2hex(sodium_crypto_pwhash((int)$seed, $pw,"
-        " substr($salt, 0, SODIUM_CRYPTO_PWHASH_SALTBYTES), (int)$ops, (int)$mem,"
-        " SODIUM_CRYPTO_PWHASH_ALG_ARGON2ID13));"
-        'echo hash_equals($digest, $got) ? "ok" : "no";'
-    )
-    done = subprocess.run(
-        [php, "-r", check, password, stored], capture_output=True, text=True, check=True
-    )
-    if done.stdout == "nosodium":
-        pytest.skip("PHP has no sodium extension: the argon2id hash cannot be checked in PHP")
-    return done.stdout == "ok"
 
 
 def add_customer(db: Any, email: str, first: str, last: str, group: int = 1) -> int:

@@ -281,15 +281,24 @@ def get_attr(resource: Mapping[str, Any], attr: str) -> Any:
     return None
 
 
-def member_ids(resource: Mapping[str, Any]) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
-    """The ``members`` of a group as (position, member id, element)."""
+def member_values(
+    resource: Mapping[str, Any],
+) -> Iterator[tuple[int, str | None, Mapping[str, Any]]]:
+    """The ``members`` of a group as (position, member id, element), the elements as they are
+    (for reading only)."""
     members = get_attr(resource, "members")
     if not isinstance(members, list):
         return
     for position, element in enumerate(members):
         if isinstance(element, Mapping):
             value = element.get("value")
-            yield position, value if isinstance(value, str) else None, dict(element)
+            yield position, value if isinstance(value, str) else None, element
+
+
+def member_ids(resource: Mapping[str, Any]) -> Iterator[tuple[int, str | None, dict[str, Any]]]:
+    """The ``members`` of a group as (position, member id, a copy of the element)."""
+    for position, value, element in member_values(resource):
+        yield position, value, dict(element)
 
 
 def with_version(resource: Mapping[str, Any], version: int) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from scimcore.store._base import (
     Stored,
     get_attr,
     member_ids,
+    member_values,
     unique_value,
     version_tag,
     with_version,
@@ -49,22 +50,11 @@ class _Entry:
     """A group's member ids by ``str.lower`` (built when first asked for, then carried over)."""
 
 
-def _member_values(resource: Mapping[str, Any]) -> Iterator[tuple[int, str | None, Any]]:
-    """:func:`member_ids` without copying each element (for reading only)."""
-    members = get_attr(resource, "members")
-    if not isinstance(members, list):
-        return
-    for position, element in enumerate(members):
-        if isinstance(element, Mapping):
-            value = element.get("value")
-            yield position, value if isinstance(value, str) else None, element
-
-
 def _member_index(entry: _Entry) -> dict[str, str]:
     """The group's member ids by ``str.lower`` (the first spelling of each)."""
     if entry.members_index is None:
         index: dict[str, str] = {}
-        for _, member, _ in _member_values(entry.resource):
+        for _, member, _ in member_values(entry.resource):
             if member is not None:
                 index.setdefault(member.lower(), member)
         entry.members_index = index
@@ -185,13 +175,13 @@ class _MemoryTransaction:
     def _reindex_members(self, rt: str, id: str, old: _Entry | None, new: _Entry | None) -> None:
         if rt == "Group":
             if old is not None:
-                for _, member, _ in member_ids(old.resource):
+                for _, member, _ in member_values(old.resource):
                     if member is not None:
                         holders = self._s._members.get(member)
                         if holders is not None:
                             holders.discard(id)
             if new is not None:
-                for _, member, _ in member_ids(new.resource):
+                for _, member, _ in member_values(new.resource):
                     if member is not None:
                         self._s._members.setdefault(member, set()).add(id)
 
